@@ -1,0 +1,43 @@
+"""``rnainteract``: build, inspect and publish the RNAInterAct dataset.
+
+Each sub-command lives next to the code it drives; this module only assembles them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from rnainteract_builder import __version__
+from rnainteract_builder.cli_support import new_app, run
+
+app = new_app(
+    "Build the RNAInterAct ncRNA-protein interaction dataset (RNAInter v4 -> Hugging Face dataset).\n\n"
+    "Results go to stdout only when asked for; progress and logs go to stderr."
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Keep sub-command dispatch even while few commands exist."""
+
+
+@app.command("version")
+def version_command() -> None:
+    """Print the installed version."""
+    print(__version__)
+
+
+def _register_commands() -> None:
+    """Attach the sub-commands defined beside their code (one line per command)."""
+
+
+_register_commands()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(app, "rnainteract", argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

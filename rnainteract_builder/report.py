@@ -1,0 +1,87 @@
+"""Build / import reports: row counts after every step and every dropped row counted by reason.
+
+Nothing disappears silently: a stage that removes rows calls :meth:`Report.drop` with a reason (and
+optionally examples), and :meth:`Report.step` records the count that remains. The report is written as
+JSON (for machines, the manifest) and Markdown (for people, the dataset card).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MAX_EXAMPLES = 20
+
+
+@dataclass
+class Report:
+    title: str
+    steps: list[tuple[str, int]] = field(default_factory=list)
+    drops: dict[str, Counter[str]] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def step(self, name: str, rows: int) -> None:
+        """Record the number of rows left after step ``name``."""
+        self.steps.append((name, int(rows)))
+
+    def drop(self, step: str, reason: str, count: int = 1, example: str | None = None) -> None:
+        """Count ``count`` rows dropped at ``step`` for ``reason`` (keeps a few examples for the reader)."""
+        if count <= 0:
+            return
+        self.drops.setdefault(step, Counter())[reason] += int(count)
+        if example is not None:
+            bucket = self.examples.setdefault(f"{step}: {reason}", [])
+            if len(bucket) < MAX_EXAMPLES:
+                bucket.append(example)
+
+    def dropped(self, step: str | None = None) -> int:
+        counters = self.drops.values() if step is None else [self.drops.get(step, Counter())]
+        return sum(sum(c.values()) for c in counters)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "steps": [{"step": name, "rows": rows} for name, rows in self.steps],
+            "drops": {step: dict(sorted(c.items())) for step, c in self.drops.items()},
+            "examples": self.examples,
+            "facts": self.facts,
+        }
+
+    def to_markdown(self) -> str:
+        lines = [f"## {self.title}", ""]
+        if self.steps:
+            lines += ["| step | rows |", "|---|---:|"]
+            lines += [f"| {name} | {rows:,} |" for name, rows in self.steps]
+            lines.append("")
+        if self.drops:
+            lines += ["| step | dropped because | rows |", "|---|---|---:|"]
+            for step, counter in self.drops.items():
+                lines += [f"| {step} | {reason} | {n:,} |" for reason, n in sorted(counter.items())]
+            lines.append("")
+        for key, value in self.facts.items():
+            lines.append(f"- **{key}**: {value}")
+        if self.examples:
+            lines += ["", "Examples of dropped rows:", ""]
+            for key, values in self.examples.items():
+                lines.append(f"- {key}: {', '.join(values)}")
+        return "\n".join(lines).rstrip() + "\n"
+
+    def write(self, stem: str | os.PathLike[str]) -> tuple[Path, Path]:
+        """Write ``<stem>.json`` and ``<stem>.md`` atomically; returns both paths."""
+        stem = Path(stem)
+        json_path, md_path = stem.with_suffix(".json"), stem.with_suffix(".md")
+        write_text_atomic(json_path, json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n")
+        write_text_atomic(md_path, self.to_markdown())
+        return json_path, md_path
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

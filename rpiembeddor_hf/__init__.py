@@ -1,0 +1,8 @@
+"""RPIembeddor: a cross-attention RNA-protein interaction classifier as a transformers PreTrainedModel."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("rnainteract")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0"
