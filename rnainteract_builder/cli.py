@@ -30,6 +30,9 @@ def version_command() -> None:
 
 def _register_commands() -> None:
     """Attach the sub-commands defined beside their code (one line per command)."""
+    from rnainteract_builder import benchmark_sets
+
+    app.command("import-benchmark")(benchmark_sets.import_benchmark_command)
 
 
 _register_commands()
