@@ -87,12 +87,10 @@ def write_fasta(
             binary = raw
         with io.TextIOWrapper(binary, encoding="utf-8", newline="\n") as text:
             writer = FastaWriter(text, wrap=line_width)
-            writer.write_header()
             for record in records:
                 rec = record if isinstance(record, FastaRecord) else FastaRecord(*record)
                 writer.write_record(SeqRecord(Seq(rec.sequence), id=rec.id, description=rec.description))
                 count += 1
-            writer.write_footer()
     finally:
         raw.close()
     os.replace(tmp, path)

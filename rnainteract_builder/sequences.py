@@ -159,8 +159,10 @@ def normalise(
                     pos,
                     letter,
                 )
-            replaced[letter] += 1
-            out.append(UNKNOWN_SYMBOL[molecule])
+            unknown = UNKNOWN_SYMBOL[molecule]
+            if letter != unknown:  # N in RNA / X in protein is kept as it is, not a replacement
+                replaced[letter] += 1
+            out.append(unknown)
         seq = "".join(out)
 
     if max_length is not None and len(seq) > max_length:
