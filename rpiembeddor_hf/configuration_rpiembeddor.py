@@ -1,0 +1,85 @@
+"""Configuration of RPIembeddor, the cross-attention RNA-protein interaction classifier (DESIGN §6).
+
+The defaults reproduce the paper (Matus et al.): RNA-FM and ESM-2 150M inputs (640 + 640), ``d_model`` 256,
+2 heads, 1 encoder layer, ``dim_feedforward`` 20, dropout 0.3, ``first``-position pooling, which gives
+1,447,209 parameters. This file imports only transformers so it can travel with the weights as Hub remote code.
+"""
+
+from __future__ import annotations
+
+from transformers import PretrainedConfig
+
+POOLING_MODES = ("first", "mean")
+
+
+class RPIembeddorConfig(PretrainedConfig):
+    """Hyper-parameters of :class:`RPIembeddorModel`.
+
+    Args:
+        rna_embedding_dim: width of the per-residue RNA embeddings fed to the model (RNA-FM: 640).
+        protein_embedding_dim: width of the per-residue protein embeddings (ESM-2 150M: 640).
+        d_model: width of the shared hidden space both molecules are projected into.
+        num_attention_heads: heads of every self- and cross-attention.
+        num_layers: layers in each molecule's stack (the two stacks are symmetric).
+        dim_feedforward: inner width of each layer's feed-forward block.
+        dropout: dropout on attention weights, residual branches and the classifier head.
+        pooling: ``first`` (the first RNA position, as in the paper) or ``mean`` (masked mean over both
+            molecules' positions).
+        rna_embedding_model / protein_embedding_model: names of the embedders the model was trained on, so
+            users feed it matching embeddings (recorded, not used by the forward pass).
+        initializer_range: standard deviation of the normal initialisation of linear layers.
+    """
+
+    model_type = "rpiembeddor"
+
+    def __init__(
+        self,
+        rna_embedding_dim: int = 640,
+        protein_embedding_dim: int = 640,
+        d_model: int = 256,
+        num_attention_heads: int = 2,
+        num_layers: int = 1,
+        dim_feedforward: int = 20,
+        dropout: float = 0.3,
+        pooling: str = "first",
+        rna_embedding_model: str | None = "rnafm",
+        protein_embedding_model: str | None = "esm2_t30_150M",
+        initializer_range: float = 0.02,
+        **kwargs,
+    ) -> None:
+        if pooling not in POOLING_MODES:
+            raise ValueError(f"pooling must be one of {POOLING_MODES}, got {pooling!r}")
+        if d_model % num_attention_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by num_attention_heads ({num_attention_heads})")
+        if d_model < 4:
+            raise ValueError(f"d_model must be at least 4 (the head narrows it to d/2 and d/4), got {d_model}")
+        for name, value in (
+            ("rna_embedding_dim", rna_embedding_dim),
+            ("protein_embedding_dim", protein_embedding_dim),
+            ("num_layers", num_layers),
+            ("dim_feedforward", dim_feedforward),
+        ):
+            if value < 1:
+                raise ValueError(f"{name} must be positive, got {value}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        self.rna_embedding_dim = rna_embedding_dim
+        self.protein_embedding_dim = protein_embedding_dim
+        self.d_model = d_model
+        self.num_attention_heads = num_attention_heads
+        self.num_layers = num_layers
+        self.dim_feedforward = dim_feedforward
+        self.dropout = dropout
+        self.pooling = pooling
+        self.rna_embedding_model = rna_embedding_model
+        self.protein_embedding_model = protein_embedding_model
+        self.initializer_range = initializer_range
+        super().__init__(**kwargs)
+
+    @property
+    def hidden_size(self) -> int:
+        """Alias used by generic transformers utilities."""
+        return self.d_model
+
+
+RPIembeddorConfig.register_for_auto_class()
