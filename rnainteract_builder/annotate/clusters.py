@@ -1,0 +1,194 @@
+"""Sequence clustering with MMseqs2 or CD-HIT (Debian packages ``mmseqs2`` and ``cd-hit``).
+
+Used for the pseudo-families of sequences that Rfam / Pfam leave unannotated, for cluster-disjoint
+cross-validation folds and for the leakage audit. :func:`cluster_sequences` maps every input id to the id
+of its cluster representative and is deterministic: the same mapping gives the same result whatever the
+input order, because the sequences are written to the tool sorted by id and the tools are run with their
+input shuffling switched off.
+
+How the tools' limits are handled (deliberately, not by accident):
+
+* **Exact duplicates** are collapsed before clustering; all ids with the same sequence share a cluster
+  whose representative is the smallest id among them (unless the tool merges them into a larger one).
+* **CD-HIT identity limits**: ``cd-hit-est`` (RNA) refuses identities below 0.80 and ``cd-hit`` (protein)
+  below 0.40. Such a request raises :class:`InputError` naming the limit and suggesting MMseqs2, rather
+  than silently clustering at another threshold. The word size ``-n`` follows the CD-HIT user guide's
+  table for the chosen identity.
+* **Very short sequences**: CD-HIT discards sequences not longer than its throw-away length ``-l`` (set
+  to the word size here, the shortest it can index), and MMseqs2 finds no k-mer seed for sequences
+  shorter than its k-mer. Sequences the tool leaves out of its output become singleton clusters (or stay
+  with their exact duplicates): a short RNA is never pooled into a shared "unclustered" group.
+* **MMseqs2 nucleotide k-mer**: fixed to 11 (the tool's own default index is 15-mers, whose table costs
+  ~12 s to initialise even for ten sequences, and 15-mers miss most hits between short ncRNAs). MMseqs2
+  also matches the reverse complement of nucleotide sequences, so a sense/antisense pair may share a
+  cluster, the conservative choice for a family-disjoint split. ``cd-hit-est`` is run on the given strand
+  only (``-r 0``).
+* RNA is written with ``T`` for ``U`` because both tools expect DNA letters.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from rnainteract_builder.errors import InputError
+
+log = logging.getLogger(__name__)
+
+Tool = Literal["mmseqs", "cd-hit"]
+TOOLS: tuple[str, ...] = ("mmseqs", "cd-hit")
+
+#: Lowest identity each CD-HIT program accepts.
+CDHIT_MIN_IDENTITY = {"rna": 0.80, "protein": 0.40}
+#: k-mer length for MMseqs2 on nucleotides (see the module docstring).
+MMSEQS_NUCLEOTIDE_KMER = 11
+
+
+class ClusteringToolError(RuntimeError):
+    """An external clustering program failed (its stderr tail is in the message)."""
+
+
+def cdhit_word_size(identity: float, molecule: str) -> int:
+    """CD-HIT ``-n`` for an identity threshold (table in the CD-HIT user guide)."""
+    if molecule == "rna":
+        for low, word in ((0.95, 10), (0.90, 8), (0.88, 7), (0.85, 6), (0.80, 5)):
+            if identity >= low:
+                return word
+    else:
+        for low, word in ((0.70, 5), (0.60, 4), (0.50, 3), (0.40, 2)):
+            if identity >= low:
+                return word
+    raise InputError(
+        f"CD-HIT cannot cluster {molecule} at identity {identity:g}: the lowest it accepts is "
+        f"{CDHIT_MIN_IDENTITY[molecule]:g}; use tool='mmseqs' for lower thresholds"
+    )
+
+
+def _require(program: str) -> str:
+    path = shutil.which(program)
+    if path is None:
+        package = "mmseqs2" if program == "mmseqs" else "cd-hit"
+        raise InputError(
+            f"{program} not found on PATH; install it (Debian/Ubuntu: apt-get install {package})"
+        )
+    return path
+
+
+def _run(command: list[str], cwd: Path) -> None:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+        raise ClusteringToolError(f"{command[0]} failed (exit {done.returncode}): {' | '.join(tail)}")
+
+
+def _write_fasta(path: Path, sequences: list[str], molecule: str) -> None:
+    with open(path, "w", encoding="ascii") as handle:
+        for index, seq in enumerate(sequences):
+            letters = seq.replace("U", "T") if molecule == "rna" else seq
+            handle.write(f">s{index}\n{letters}\n")
+
+
+def _mmseqs(
+    fasta: Path, work: Path, molecule: str, identity: float, coverage: float, threads: int
+) -> list[tuple[str, str]]:
+    command = [
+        _require("mmseqs"), "easy-cluster", str(fasta), str(work / "out"), str(work / "tmp"),
+        "--min-seq-id", f"{identity}", "-c", f"{coverage}", "--cov-mode", "0",
+        "--dbtype", "2" if molecule == "rna" else "1", "--shuffle", "0",
+        "--threads", str(threads), "-v", "1",
+    ]  # fmt: skip
+    if molecule == "rna":
+        command += ["-k", str(MMSEQS_NUCLEOTIDE_KMER)]
+    _run(command, work)
+    pairs = []
+    with open(work / "out_cluster.tsv", encoding="ascii") as handle:
+        for line in handle:
+            rep, member = line.split()
+            pairs.append((rep, member))
+    return pairs
+
+
+def _cdhit(
+    fasta: Path, work: Path, molecule: str, identity: float, coverage: float, threads: int
+) -> list[tuple[str, str]]:
+    word = cdhit_word_size(identity, molecule)
+    program = "cd-hit-est" if molecule == "rna" else "cd-hit"
+    command = [
+        _require(program), "-i", str(fasta), "-o", str(work / "out"), "-c", f"{identity}", "-n", str(word),
+        "-l", str(word), "-d", "0", "-g", "1", "-M", "0", "-T", str(threads),
+        "-aS", f"{coverage}", "-aL", f"{coverage}",
+    ]  # fmt: skip
+    if molecule == "rna":
+        command += ["-r", "0"]
+    _run(command, work)
+    pairs: list[tuple[str, str]] = []
+    rep: str | None = None
+    members: list[str] = []
+    with open(work / "out.clstr", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith(">Cluster"):
+                pairs += [(rep, m) for m in members] if rep else []
+                rep, members = None, []
+                continue
+            name = line.split(">", 1)[1].split("...", 1)[0]
+            members.append(name)
+            if line.rstrip().endswith("*"):
+                rep = name
+    pairs += [(rep, m) for m in members] if rep else []
+    return pairs
+
+
+def cluster_sequences(
+    sequences: Mapping[str, str],
+    molecule: Literal["rna", "protein"],
+    identity: float = 0.5,
+    tool: Tool = "mmseqs",
+    threads: int = 1,
+    coverage: float = 0.8,
+) -> dict[str, str]:
+    """Cluster ``{id: sequence}`` at ``identity``; returns ``{id: representative id}`` for every input id.
+
+    ``coverage`` is the aligned fraction required of both sequences (MMseqs2 ``-c`` with ``--cov-mode 0``,
+    CD-HIT ``-aS`` and ``-aL``), so a short fragment does not join the cluster of a long RNA containing it. Sequences should be normalised (upper case); see the module docstring for limits.
+    """
+    if molecule not in ("rna", "protein"):
+        raise ValueError(f"molecule must be 'rna' or 'protein', not {molecule!r}")
+    if tool not in TOOLS:
+        raise InputError(f"unknown clustering tool {tool!r}; choose one of {', '.join(TOOLS)}")
+    if not 0.0 < identity <= 1.0:
+        raise InputError(f"clustering identity must be in (0, 1], not {identity}")
+    if not 0.0 <= coverage <= 1.0:
+        raise InputError(f"clustering coverage must be in [0, 1], not {coverage}")
+    if tool == "cd-hit":
+        cdhit_word_size(identity, molecule)  # fail on an unsupported identity before doing any work
+    empty = sorted(seq_id for seq_id, seq in sequences.items() if not seq)
+    if empty:
+        raise InputError(f"cannot cluster empty {molecule} sequence(s): {', '.join(empty[:5])}")
+
+    # Collapse exact duplicates; a group is named by its smallest id and groups are ordered by that id.
+    group_of_sequence: dict[str, str] = {}
+    for seq_id in sorted(sequences):
+        group_of_sequence.setdefault(sequences[seq_id], seq_id)
+    groups = sorted(group_of_sequence.items(), key=lambda item: item[1])
+    group_names = [name for _, name in groups]
+
+    rep_of_group = {name: name for name in group_names}
+    if len(groups) > 1:
+        with tempfile.TemporaryDirectory(prefix="rnainteract-cluster-") as tmp:
+            work = Path(tmp)
+            fasta = work / "input.fasta"
+            _write_fasta(fasta, [seq for seq, _ in groups], molecule)
+            runner = _mmseqs if tool == "mmseqs" else _cdhit
+            pairs = runner(fasta, work, molecule, identity, coverage, max(1, threads))
+        for rep, member in pairs:
+            rep_of_group[group_names[int(member[1:])]] = group_names[int(rep[1:])]
+        seen = {member for _, member in pairs}
+        if len(seen) < len(groups):
+            log.info("%s left %d short %s sequence(s) unclustered; they stay singletons",
+                     tool, len(groups) - len(seen), molecule)  # fmt: skip
+    return {seq_id: rep_of_group[group_of_sequence[sequences[seq_id]]] for seq_id in sorted(sequences)}

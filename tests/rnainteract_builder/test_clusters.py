@@ -1,0 +1,80 @@
+"""cluster_sequences: both tools, both molecules, determinism, limits."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from rnainteract_builder.annotate.clusters import cdhit_word_size, cluster_sequences
+from rnainteract_builder.errors import InputError
+
+RNA_ALPHABET, AA_ALPHABET = "ACGU", "ACDEFGHIKLMNPQRSTVWY"
+
+
+def _random(rng: random.Random, alphabet: str, length: int) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+def _mutate(rng: random.Random, seq: str, alphabet: str, n: int) -> str:
+    letters = list(seq)
+    for pos in rng.sample(range(len(seq)), n):
+        letters[pos] = rng.choice([a for a in alphabet if a != letters[pos]])
+    return "".join(letters)
+
+
+def _families(alphabet: str, length: int, mutations: int) -> dict[str, str]:
+    """Two families of three related sequences each, a short sequence, and an exact duplicate."""
+    rng = random.Random(7)
+    seqs = {}
+    for fam in ("a", "b"):
+        root = _random(rng, alphabet, length)
+        seqs[f"{fam}0"] = root
+        for k in (1, 2):
+            seqs[f"{fam}{k}"] = _mutate(rng, root, alphabet, mutations)
+    seqs["short"] = alphabet[:3] * 2
+    seqs["dup"] = seqs["b2"]
+    return seqs
+
+
+@pytest.mark.parametrize(
+    ("molecule", "tool", "identity"),
+    [("rna", "mmseqs", 0.5), ("rna", "cd-hit", 0.8), ("protein", "cd-hit", 0.5), ("protein", "mmseqs", 0.5)],
+)
+def test_related_sequences_share_a_cluster(molecule: str, tool: str, identity: float) -> None:
+    alphabet = RNA_ALPHABET if molecule == "rna" else AA_ALPHABET
+    seqs = _families(alphabet, 150, 12)
+    clusters = cluster_sequences(seqs, molecule, identity=identity, tool=tool)
+    assert set(clusters) == set(seqs)
+    assert clusters["a0"] == clusters["a1"] == clusters["a2"]
+    assert clusters["b0"] == clusters["b1"] == clusters["b2"] == clusters["dup"]
+    assert clusters["a0"] != clusters["b0"]
+    assert clusters["short"] == "short"  # too short to cluster: a singleton, not a shared bucket
+    # Representatives are members of their own cluster and map to themselves.
+    for rep in set(clusters.values()):
+        assert clusters[rep] == rep
+
+
+def test_deterministic_regardless_of_input_order() -> None:
+    seqs = _families(RNA_ALPHABET, 120, 10)
+    reversed_input = dict(reversed(list(seqs.items())))
+    assert cluster_sequences(seqs, "rna", tool="cd-hit", identity=0.8) == cluster_sequences(
+        reversed_input, "rna", tool="cd-hit", identity=0.8
+    )
+    assert cluster_sequences(seqs, "rna") == cluster_sequences(reversed_input, "rna")
+
+
+def test_cdhit_limits_are_explicit() -> None:
+    assert cdhit_word_size(0.95, "rna") == 10
+    assert cdhit_word_size(0.5, "protein") == 3
+    with pytest.raises(InputError, match="lowest it accepts is 0.8"):
+        cluster_sequences({"x": "ACGU" * 10, "y": "ACGA" * 10}, "rna", identity=0.5, tool="cd-hit")
+    with pytest.raises(InputError, match="unknown clustering tool"):
+        cluster_sequences({"x": "ACGU"}, "rna", tool="blast")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="empty"):
+        cluster_sequences({"x": ""}, "rna")
+
+
+def test_single_and_identical_sequences_need_no_tool() -> None:
+    assert cluster_sequences({"only": "ACGU"}, "rna") == {"only": "only"}
+    assert cluster_sequences({"z": "MKV", "y": "MKV"}, "protein") == {"y": "y", "z": "y"}
