@@ -30,9 +30,10 @@ def version_command() -> None:
 
 def _register_commands() -> None:
     """Attach the sub-commands defined beside their code (one line per command)."""
-    from rnainteract_builder import benchmark_sets
+    from rnainteract_builder import benchmark_sets, demo
 
     app.command("import-benchmark")(benchmark_sets.import_benchmark_command)
+    app.command("demo")(demo.demo_command)
 
 
 _register_commands()
