@@ -1,0 +1,140 @@
+"""NCBI E-utilities: Entrez Gene ids (``NCBI:<GeneID>``) -> one RefSeq transcript (RNA) or protein.
+
+Per batch of genes: ``elink`` (gene -> RefSeq records: ``gene_nuccore_refseqrna`` for RNA,
+``gene_protein_refseq`` for proteins), ``esummary`` (accession and length of every candidate, no
+sequences yet), :func:`~rnainteract_builder.resolve.base.choose_isoform` (longest that passes the length
+cut-off), ``efetch`` (FASTA of the chosen records only). The chosen accession is recorded.
+
+Rate limit: 3 requests/s, or 10/s with an API key in ``NCBI_API_KEY`` (NCBI's published limits);
+``NCBI_EMAIL`` is sent as ``email`` as NCBI asks.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from Bio.SeqIO.FastaIO import SimpleFastaParser
+
+from rnainteract_builder.resolve.base import DEFAULT_MAX_LENGTH, Candidate, ResolverError, choose_isoform
+from rnainteract_builder.resolve.cache import ResolverCache
+from rnainteract_builder.resolve.http import HttpClient, RetryPolicy
+from rnainteract_builder.resolve.online import OnlineResolver
+from rnainteract_builder.sequences import Molecule
+
+NCBI_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+_LINKS: dict[str, tuple[str, str]] = {
+    "rna": ("nuccore", "gene_nuccore_refseqrna"),
+    "protein": ("protein", "gene_protein_refseq"),
+}
+
+
+class NCBIResolver(OnlineResolver):
+    name = "ncbi"
+    prefixes = ("NCBI",)
+    batch_size = 100
+
+    def __init__(
+        self,
+        cache: ResolverCache,
+        base_url: str = NCBI_EUTILS_URL,
+        api_key: str | None = None,
+        email: str | None = None,
+        max_length: int | None = DEFAULT_MAX_LENGTH,
+        batch_size: int | None = None,
+        retry: RetryPolicy | None = None,
+        client: HttpClient | None = None,
+        progress: bool = False,
+    ) -> None:
+        self.api_key = api_key if api_key is not None else os.environ.get("NCBI_API_KEY") or None
+        self.email = email if email is not None else os.environ.get("NCBI_EMAIL") or None
+        rate = 10.0 if self.api_key else 3.0
+        client = client or HttpClient(rate=rate, retry=retry or RetryPolicy())
+        super().__init__(cache, base_url, client, max_length, batch_size, progress)
+
+    def valid_key(self, key: str) -> bool:
+        return key.isdigit()
+
+    def _params(self, **extra: Any) -> dict[str, Any]:
+        params: dict[str, Any] = {"tool": "rnainteract", **extra}
+        if self.api_key:
+            params["api_key"] = self.api_key
+        if self.email:
+            params["email"] = self.email
+        return params
+
+    def _json(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
+        # POST keeps long id lists out of the URL (NCBI recommends it above ~200 ids).
+        response = self.client.request("POST", f"{self.base_url}/{endpoint}", data=data)
+        try:
+            payload = response.json()
+        except ValueError as err:
+            raise ResolverError(f"{self.base_url}/{endpoint}: answer is not JSON ({response.text[:100]!r})") from err
+        if "error" in payload and not payload.get("result") and not payload.get("linksets"):
+            raise ResolverError(f"{self.base_url}/{endpoint}: {payload['error']}")
+        return payload
+
+    def links(self, genes: Sequence[str], molecule: Molecule) -> dict[str, list[str]]:
+        """gene id -> linked RefSeq uids; genes missing from the answer are missing from the result."""
+        db, linkname = _LINKS[molecule]
+        # Repeating ``id`` (not a comma list) makes elink answer one linkset per gene.
+        data = self._params(dbfrom="gene", db=db, linkname=linkname, retmode="json", id=list(genes))
+        payload = self._json("elink.fcgi", data)
+        out: dict[str, list[str]] = {}
+        for linkset in payload.get("linksets", []):
+            ids = [str(i) for i in linkset.get("ids", [])]
+            uids = [
+                str(uid)
+                for linksetdb in linkset.get("linksetdbs", [])
+                if linksetdb.get("linkname") == linkname
+                for uid in linksetdb.get("links", [])
+            ]
+            for gene in ids:
+                out.setdefault(gene, []).extend(uids)
+        return out
+
+    def summaries(self, uids: Sequence[str], molecule: Molecule) -> dict[str, Candidate]:
+        db = _LINKS[molecule][0]
+        out: dict[str, Candidate] = {}
+        for start in range(0, len(uids), 200):
+            chunk = uids[start : start + 200]
+            result = self._json("esummary.fcgi", self._params(db=db, id=",".join(chunk), retmode="json"))
+            for uid in result.get("result", {}).get("uids", []):
+                doc = result["result"].get(str(uid), {})
+                accession = doc.get("accessionversion") or doc.get("caption")
+                if accession and doc.get("slen"):
+                    out[str(uid)] = Candidate(accession, int(doc["slen"]))
+        return out
+
+    def sequences(self, uids: Sequence[str], molecule: Molecule) -> dict[str, str]:
+        """accession.version -> sequence."""
+        db = _LINKS[molecule][0]
+        out: dict[str, str] = {}
+        for start in range(0, len(uids), 200):
+            chunk = uids[start : start + 200]
+            data = self._params(db=db, id=",".join(chunk), rettype="fasta", retmode="text")
+            text = self.client.request("POST", f"{self.base_url}/efetch.fcgi", data=data).text
+            for title, seq in SimpleFastaParser(io.StringIO(text)):
+                word = title.split(maxsplit=1)[0] if title.strip() else ""
+                accession = next((part for part in word.split("|") if "_" in part), word)
+                out[accession] = seq
+        return out
+
+    def fetch(self, keys: Sequence[str], molecule: Molecule) -> dict[str, tuple[str, str]]:
+        links = self.links(keys, molecule)
+        summaries = self.summaries(sorted({uid for uids in links.values() for uid in uids}), molecule)
+        chosen: dict[str, tuple[str, Candidate]] = {}
+        for gene, uids in links.items():
+            candidates = {uid: summaries[uid] for uid in uids if uid in summaries}
+            pick = choose_isoform(candidates.values(), self.max_length)
+            if pick is not None:
+                uid = next(u for u, c in candidates.items() if c == pick)
+                chosen[gene] = (uid, pick)
+        fetched = self.sequences(sorted({uid for uid, _ in chosen.values()}), molecule)
+        return {
+            gene: (cand.accession, fetched[cand.accession])
+            for gene, (_, cand) in chosen.items()
+            if cand.accession in fetched
+        }
