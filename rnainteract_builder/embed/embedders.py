@@ -1,0 +1,454 @@
+"""Embedders behind one interface: RNA-FM, ESM-2 (four sizes), one-hot and random.
+
+Every embedder has ``.name``, ``.dim``, ``.revision``, ``.molecule``, ``.max_length`` (residues one
+model call takes, ``None`` = unlimited) and ``.embed(sequences) -> list[np.ndarray]`` (``L x dim`` float32
+arrays, residues only: the BOS/EOS positions of the transformer outputs are stripped).
+
+Sequences must already be normalised (:func:`rnainteract_builder.sequences.normalise`): the RNA-FM
+alphabet has ``U`` and no ``T``. Sequences longer than ``max_length`` follow the length policy:
+
+* ``reject``   - raise :class:`SequenceTooLong` (the dataset build default, as in the paper; the embed
+  stage checks lengths first and counts such sequences as dropped instead);
+* ``truncate`` - embed only the first ``max_length`` residues (the embedding is shorter than the sequence);
+* ``chunk``    - embed overlapping windows of ``max_length`` residues and average the overlaps, so every
+  residue gets a vector (for prediction on long sequences).
+
+The real models are the default: :func:`get_embedder` loads the published weights from
+``$TORCH_HOME/hub/checkpoints/`` (the same file names ``fm`` / ``esm`` download to). When the file is
+missing it raises one :class:`MissingWeights` line naming the file and where to get it, unless
+``download=True``. Checkpoints are read with ``torch.load(weights_only=True)``, allowing only
+``argparse.Namespace`` (the checkpoint's argument record) besides tensors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import logging
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import torch
+
+from rnainteract_builder.embed.batching import merge_windows, token_budget_batches, windows
+from rnainteract_builder.errors import InputError
+from rnainteract_builder.schema import EMBEDDING_DIM
+from rnainteract_builder.sequences import PROTEIN_CANONICAL, RNA_CANONICAL, UNKNOWN_SYMBOL, Molecule
+
+log = logging.getLogger(__name__)
+
+LengthPolicy = Literal["reject", "truncate", "chunk"]
+DType = Literal["fp32", "bf16", "fp16"]
+TORCH_DTYPES: dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+EMBEDDER_NAMES = ("rnafm", "esm2_t6_8M", "esm2_t12_35M", "esm2_t30_150M", "esm2_t33_650M", "onehot", "random")
+
+
+class MissingWeights(InputError):
+    """Pre-trained weights are not on disk (and were not to be downloaded)."""
+
+
+class SequenceTooLong(InputError):
+    def __init__(self, index: int, length: int, limit: int, name: str):
+        super().__init__(
+            f"sequence {index} has {length} residues, more than {name} takes ({limit}); "
+            "use the length policy 'truncate' or 'chunk', or filter long sequences first"
+        )
+        self.index, self.length, self.limit = index, length, limit
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+    revision: str
+    molecule: Molecule
+    max_length: int | None
+
+    def embed(self, sequences: Sequence[str]) -> list[np.ndarray]: ...
+
+
+class BaseEmbedder:
+    """Length policy and windowing shared by all embedders; subclasses embed pieces that fit."""
+
+    name: str
+    dim: int
+    revision: str
+    molecule: Molecule
+    max_length: int | None = None
+
+    def __init__(self, length_policy: LengthPolicy = "reject", overlap: int = 128):
+        if length_policy not in ("reject", "truncate", "chunk"):
+            raise InputError(f"length policy must be reject, truncate or chunk, not {length_policy!r}")
+        self.length_policy = length_policy
+        self.overlap = overlap
+
+    def _embed_pieces(self, pieces: list[str]) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def embed(self, sequences: Sequence[str]) -> list[np.ndarray]:
+        """``L x dim`` float32 arrays, one per sequence, in input order."""
+        limit = self.max_length
+        if limit is None or all(len(s) <= limit for s in sequences):
+            return self._embed_pieces(list(sequences))
+        if self.length_policy == "reject":
+            index = next(i for i, s in enumerate(sequences) if len(s) > limit)
+            raise SequenceTooLong(index, len(sequences[index]), limit, self.name)
+        if self.length_policy == "truncate":
+            return self._embed_pieces([s[:limit] for s in sequences])
+        overlap = min(self.overlap, limit // 2)
+        plan = [
+            (i, start, stop)
+            for i, s in enumerate(sequences)
+            for start, stop in windows(len(s), limit, overlap)
+        ]
+        outputs = self._embed_pieces([sequences[i][start:stop] for i, start, stop in plan])
+        grouped: dict[int, list[tuple[int, int, np.ndarray]]] = {}
+        for (i, start, stop), values in zip(plan, outputs, strict=True):
+            grouped.setdefault(i, []).append((start, stop, values))
+        return [merge_windows(len(s), grouped[i]) for i, s in enumerate(sequences)]
+
+
+def _letters(molecule: Molecule) -> str:
+    canonical = RNA_CANONICAL if molecule == "rna" else PROTEIN_CANONICAL
+    return "".join(sorted(canonical)) + UNKNOWN_SYMBOL[molecule]
+
+
+def _letter_codes(sequences: Sequence[str], letters: str, name: str) -> list[np.ndarray]:
+    lookup = np.full(256, -1, dtype=np.int64)
+    lookup[np.frombuffer(letters.encode("ascii"), dtype=np.uint8)] = np.arange(len(letters))
+    out = []
+    for i, seq in enumerate(sequences):
+        codes = lookup[np.frombuffer(seq.encode("ascii", errors="replace"), dtype=np.uint8)]
+        if (codes < 0).any():
+            bad = seq[int(np.argmax(codes < 0))]
+            raise InputError(
+                f"sequence {i}: letter {bad!r} is not in the {name} alphabet ({letters}); normalise first"
+            )
+        out.append(codes)
+    return out
+
+
+class OneHotEmbedder(BaseEmbedder):
+    """One-hot residues over the canonical letters plus the unknown symbol (RNA 5-d, protein 21-d)."""
+
+    name = "onehot"
+
+    def __init__(self, molecule: Molecule, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.molecule = molecule
+        self.letters = _letters(molecule)
+        self.dim = len(self.letters)
+        self.revision = f"onehot:{self.letters}"
+
+    def _embed_pieces(self, pieces: list[str]) -> list[np.ndarray]:
+        eye = np.eye(self.dim, dtype=np.float32)
+        return [eye[codes] for codes in _letter_codes(pieces, self.letters, self.name)]
+
+
+class RandomEmbedder(BaseEmbedder):
+    """A fixed random vector per letter (seeded): the width of the real models without what they learned."""
+
+    name = "random"
+
+    def __init__(self, molecule: Molecule, dim: int = EMBEDDING_DIM, seed: int = 0, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.molecule, self.dim, self.seed = molecule, dim, seed
+        self.letters = _letters(molecule)
+        generator = np.random.default_rng([seed, 0 if molecule == "rna" else 1])
+        self.table = generator.standard_normal((len(self.letters), dim)).astype(np.float32)
+        self.revision = f"random:seed={seed}:dim={dim}"
+
+    def _embed_pieces(self, pieces: list[str]) -> list[np.ndarray]:
+        return [self.table[codes] for codes in _letter_codes(pieces, self.letters, self.name)]
+
+
+class FoundationEmbedder(BaseEmbedder):
+    """Last-layer representations of an ESM-style transformer (``fm.BioBertModel`` or ``esm...ESM2``).
+
+    Takes a model and its alphabet, so the same code runs real checkpoints and tiny test models.
+    Batches are packed to ``tokens_per_batch`` (padded tokens incl. BOS/EOS), run under
+    ``torch.inference_mode`` and, for ``bf16`` / ``fp16``, ``torch.autocast``.
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        alphabet: Any,
+        *,
+        name: str,
+        molecule: Molecule,
+        revision: str,
+        max_length: int | None = None,
+        device: str | torch.device = "cpu",
+        dtype: DType = "fp32",
+        tokens_per_batch: int = 4096,
+        length_policy: LengthPolicy = "reject",
+        overlap: int = 128,
+        progress: Callable[[int], None] | None = None,
+    ):
+        super().__init__(length_policy=length_policy, overlap=overlap)
+        if dtype not in TORCH_DTYPES:
+            raise InputError(f"dtype must be one of {sorted(TORCH_DTYPES)}, not {dtype!r}")
+        self.name, self.molecule, self.revision = name, molecule, revision
+        self.device = torch.device(device)
+        self.dtype = dtype
+        self.tokens_per_batch = tokens_per_batch
+        self.progress = progress
+        self.model = model.eval().to(self.device)
+        self.alphabet = alphabet
+        self.layer = _num_layers(model)
+        self.dim = _embed_dim(model)
+        self.max_length = max_length if max_length is not None else _max_residues(model, alphabet)
+        self.specials = int(alphabet.prepend_bos) + int(alphabet.append_eos)
+        letters = [t for t in alphabet.standard_toks if len(t) == 1 and t.isalpha()]
+        self.letters = "".join(letters)
+        self.lookup = torch.full((256,), -1, dtype=torch.long)
+        for letter in letters:
+            self.lookup[ord(letter)] = alphabet.get_idx(letter)
+
+    def tokenize(self, pieces: Sequence[str]) -> torch.Tensor:
+        """``(batch, longest + BOS/EOS)`` token ids, padded with the alphabet's padding index."""
+        longest = max(len(p) for p in pieces)
+        tokens = torch.full(
+            (len(pieces), longest + self.specials), self.alphabet.padding_idx, dtype=torch.long
+        )
+        first = int(self.alphabet.prepend_bos)
+        for row, piece in enumerate(pieces):
+            codes = self.lookup[
+                torch.frombuffer(bytearray(piece.encode("ascii", errors="replace")), dtype=torch.uint8).long()
+            ]
+            if bool((codes < 0).any()):
+                bad = piece[int(torch.nonzero(codes < 0)[0])]
+                raise InputError(
+                    f"letter {bad!r} is not in the {self.name} alphabet ({self.letters}); normalise first"
+                )
+            if self.alphabet.prepend_bos:
+                tokens[row, 0] = self.alphabet.cls_idx
+            tokens[row, first : first + len(piece)] = codes
+            if self.alphabet.append_eos:
+                tokens[row, first + len(piece)] = self.alphabet.eos_idx
+        return tokens
+
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
+        if self.dtype == "fp32":
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=TORCH_DTYPES[self.dtype])
+
+    def _embed_pieces(self, pieces: list[str]) -> list[np.ndarray]:
+        results: list[np.ndarray | None] = [None] * len(pieces)
+        first = int(self.alphabet.prepend_bos)
+        plan = token_budget_batches([len(p) for p in pieces], self.tokens_per_batch, self.specials)
+        with torch.inference_mode(), self._autocast():
+            for batch in plan:
+                tokens = self.tokenize([pieces[i] for i in batch]).to(self.device)
+                hidden = self.model(tokens, repr_layers=[self.layer])["representations"][self.layer]
+                hidden = hidden.float().cpu().numpy()
+                for row, index in enumerate(batch):
+                    results[index] = hidden[row, first : first + len(pieces[index])].copy()
+                if self.progress is not None:
+                    self.progress(len(batch))
+        return results  # type: ignore[return-value]
+
+
+def _num_layers(model: torch.nn.Module) -> int:
+    layers = getattr(model, "num_layers", None)
+    return int(layers if layers is not None else len(model.layers))
+
+
+def _embed_dim(model: torch.nn.Module) -> int:
+    return int(model.embed_tokens.embedding_dim)
+
+
+def _max_residues(model: torch.nn.Module, alphabet: Any) -> int:
+    """Residues per call: learned positions (RNA-FM) bound it; ESM-2 (rotary) was trained on 1024 tokens."""
+    positions = getattr(getattr(model, "embed_positions", None), "max_positions", None)
+    tokens = int(positions) if positions is not None else 1024
+    return tokens - int(alphabet.prepend_bos) - int(alphabet.append_eos)
+
+
+# --- real pre-trained models ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pretrained:
+    """Where a published checkpoint lives and which package builds it."""
+
+    name: str
+    package: Literal["fm", "esm"]
+    molecule: Molecule
+    checkpoint: str  # file name under $TORCH_HOME/hub/checkpoints/, as the package's downloader names it
+    url: str
+    dim: int
+
+
+_ESM_URL = "https://dl.fbaipublicfiles.com/fair-esm/models/{}.pt"
+PRETRAINED: dict[str, Pretrained] = {
+    "rnafm": Pretrained(
+        "rnafm",
+        "fm",
+        "rna",
+        "RNA-FM_pretrained.pth",
+        "https://proj.cse.cuhk.edu.hk/rnafm/api/download?filename=RNA-FM_pretrained.pth",
+        640,
+    ),
+    "esm2_t6_8M": Pretrained(
+        "esm2_t6_8M", "esm", "protein", "esm2_t6_8M_UR50D.pt", _ESM_URL.format("esm2_t6_8M_UR50D"), 320
+    ),
+    "esm2_t12_35M": Pretrained(
+        "esm2_t12_35M", "esm", "protein", "esm2_t12_35M_UR50D.pt", _ESM_URL.format("esm2_t12_35M_UR50D"), 480
+    ),
+    "esm2_t30_150M": Pretrained(
+        "esm2_t30_150M",
+        "esm",
+        "protein",
+        "esm2_t30_150M_UR50D.pt",
+        _ESM_URL.format("esm2_t30_150M_UR50D"),
+        640,
+    ),
+    "esm2_t33_650M": Pretrained(
+        "esm2_t33_650M",
+        "esm",
+        "protein",
+        "esm2_t33_650M_UR50D.pt",
+        _ESM_URL.format("esm2_t33_650M_UR50D"),
+        1280,
+    ),
+}
+
+
+def checkpoint_dir() -> Path:
+    """``$TORCH_HOME/hub/checkpoints`` (``~/.cache/torch/hub/checkpoints`` by default), where fm/esm download to."""
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _fetch(spec: Pretrained, path: Path, download: bool) -> None:
+    how = f"download {spec.url} to {path}"
+    if spec.package == "fm":
+        how += " (or run fm.pretrained.rna_fm_t12() once on a machine with internet)"
+    else:
+        how += f" (or run esm.pretrained.{path.stem}() once on a machine with internet)"
+    if not download:
+        raise MissingWeights(f"{spec.name} weights not found: expected {path}; {how}, or pass --download")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        torch.hub.download_url_to_file(spec.url, str(path), progress=True)  # temp file + rename
+    except OSError as err:  # URLError, HTTPError, timeouts and disk errors are all OSErrors
+        raise MissingWeights(f"{spec.name} weights could not be downloaded ({err}); {how}") from err
+
+
+def load_pretrained(
+    name: str, checkpoint: str | os.PathLike[str] | None = None, download: bool = False
+) -> tuple[torch.nn.Module, Any, str]:
+    """Build a published model from its checkpoint: ``(model, alphabet, revision)``.
+
+    ``checkpoint`` defaults to the file the package's own downloader uses under ``$TORCH_HOME``. The
+    file is built by the package itself (``fm.pretrained.rna_fm_t12(path)``, ``esm.pretrained.
+    load_model_and_alphabet_core``), loaded with ``weights_only=True``. ESM-2's contact-regression head
+    is not needed for embeddings and is not loaded.
+    """
+    try:
+        spec = PRETRAINED[name]
+    except KeyError:
+        raise InputError(f"unknown pre-trained model {name!r}; choose one of {sorted(PRETRAINED)}") from None
+    path = Path(checkpoint) if checkpoint is not None else checkpoint_dir() / spec.checkpoint
+    if not path.exists():
+        if checkpoint is not None:
+            raise MissingWeights(f"{spec.name} checkpoint {path} does not exist")
+        _fetch(spec, path, download)
+    try:
+        with torch.serialization.safe_globals([argparse.Namespace]), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "regression weights not found": contacts are not used here
+            if spec.package == "fm":
+                import fm
+
+                model, alphabet = fm.pretrained.rna_fm_t12(str(path))
+            else:
+                import esm
+
+                data = torch.load(str(path), map_location="cpu", weights_only=True)
+                model, alphabet = esm.pretrained.load_model_and_alphabet_core(path.stem, data, None)
+    except Exception as err:  # a truncated or foreign file fails anywhere inside the unpickler
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(f"{path}: not a usable {spec.name} checkpoint ({first_line})") from err
+    revision = f"{path.name}@sha256:{_file_digest(path)}"
+    return model, alphabet, revision
+
+
+def get_embedder(
+    name: str,
+    molecule: Molecule | None = None,
+    device: str | torch.device = "cpu",
+    *,
+    dtype: DType = "fp32",
+    tokens_per_batch: int = 4096,
+    length_policy: LengthPolicy = "reject",
+    overlap: int = 128,
+    checkpoint: str | os.PathLike[str] | None = None,
+    download: bool = False,
+    dim: int = EMBEDDING_DIM,
+    seed: int = 0,
+    model: tuple[torch.nn.Module, Any] | None = None,
+) -> BaseEmbedder:
+    """An embedder by name (``rnafm``, ``esm2_t30_150M`` and other ESM-2 sizes, ``onehot``, ``random``).
+
+    ``molecule`` is implied by the foundation models and required for ``onehot`` / ``random``.
+    ``model=(module, alphabet)`` replaces the checkpoint (tests, custom fine-tunes) on the same code path.
+    """
+    if name in ("onehot", "random"):
+        if molecule not in ("rna", "protein"):
+            raise InputError(f"embedder {name!r} needs molecule='rna' or 'protein'")
+        if name == "onehot":
+            return OneHotEmbedder(molecule, length_policy=length_policy, overlap=overlap)
+        return RandomEmbedder(molecule, dim=dim, seed=seed, length_policy=length_policy, overlap=overlap)
+    if name not in PRETRAINED:
+        raise InputError(f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDER_NAMES)}")
+    spec = PRETRAINED[name]
+    if molecule is not None and molecule != spec.molecule:
+        raise InputError(f"embedder {name!r} embeds {spec.molecule}, not {molecule}")
+    if model is not None:
+        module, alphabet = model
+        revision = f"custom:{_parameter_digest(module)}"
+    else:
+        module, alphabet, revision = load_pretrained(name, checkpoint, download)
+    return FoundationEmbedder(
+        module,
+        alphabet,
+        name=name,
+        molecule=spec.molecule,
+        revision=revision,
+        device=device,
+        dtype=dtype,
+        tokens_per_batch=tokens_per_batch,
+        length_policy=length_policy,
+        overlap=overlap,
+    )
+
+
+def _parameter_digest(module: torch.nn.Module) -> str:
+    """Short hash of a model's weights, so embeddings of different (test) models never mix."""
+    digest = hashlib.sha256()
+    for key, tensor in sorted(module.state_dict().items()):
+        digest.update(key.encode())
+        digest.update(tensor.detach().cpu().contiguous().float().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def default_dtype(device: torch.device | str) -> DType:
+    """bf16 on GPUs that support it, fp32 elsewhere (CPU autocast brings little and costs accuracy)."""
+    device = torch.device(device)
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return "bf16"
+    return "fp32"
