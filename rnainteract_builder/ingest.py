@@ -10,8 +10,8 @@ Parsing rules that follow the file's format (``shared/data/rnainter/README.md``)
 * tab-separated, one header line, 13 columns; ``"`` is an ordinary character (symbols contain it), never
   a quote, and there is no escape character;
 * ``N/A`` (and an empty field) means missing;
-* a row with the wrong number of columns, a score that is not a number in [0, 1], or an empty
-  ``Raw_ID1`` / ``Raw_ID2`` is *malformed*: counted, never fatal.
+* a row with the wrong number of columns, a score that is not a number in [0, 1], an empty
+  ``Raw_ID1`` / ``Raw_ID2`` or an empty ``RNAInterID`` is *malformed*: counted, never fatal.
 
 Filters, applied in this order (a row is counted once, under the first reason that drops it):
 
@@ -197,6 +197,7 @@ def classify_sql(config: IngestConfig) -> str:
         f"WHEN NOT {missing('score')} AND ({score} IS NULL OR isnan({score}) OR {score} < 0 OR {score} > 1)"
         " THEN 'malformed: bad score'",
         f"WHEN {missing('Raw_ID1')} OR {missing('Raw_ID2')} THEN 'malformed: empty Raw_ID'",
+        f"WHEN {missing('RNAInterID')} THEN 'malformed: empty RNAInterID'",
         f"WHEN Category1 NOT IN ({_quote(config.rna_categories)}) "
         "THEN 'rna category not in whitelist: ' || Category1",
         f"WHEN Category2 NOT IN ({_quote(config.protein_categories)}) "
@@ -217,7 +218,7 @@ def classify_sql(config: IngestConfig) -> str:
     return f"""
         SELECT
             row_index,
-            RNAInterID AS rnainter_id,
+            trim(RNAInterID) AS rnainter_id,
             {nullable('Interactor1.Symbol')} AS rna_symbol,
             Category1 AS rna_category,
             {nullable('Species1')} AS rna_species,

@@ -93,7 +93,7 @@ def resolve_stage(
         for reason, count in sorted(statuses.items()):
             if reason != RESOLVED:
                 examples = [r for r, s in zip(raw_ids, table.column("status").to_pylist(), strict=True) if s == reason]
-                report.drop(f"resolve {molecule}", reason, count, ", ".join(examples[:3]))
+                report.drop(f"resolve {molecule} (unique ids)", reason, count, ", ".join(examples[:3]))
         report.step(f"{molecule} raw ids resolved", statuses[RESOLVED])
         report.facts[f"{molecule} extraction rate by source database"] = extraction_rates(table)
     return written
