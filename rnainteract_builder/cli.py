@@ -30,6 +30,7 @@ def version_command() -> None:
 
 def _register_commands() -> None:
     """Attach the sub-commands defined beside their code (one line per command)."""
+    from rnainteract_builder import build; app.add_typer(build.app, name="build")  # noqa: E702, I001
     from rnainteract_builder import benchmark_sets, demo
 
     app.command("import-benchmark")(benchmark_sets.import_benchmark_command)
