@@ -35,6 +35,9 @@ def _register_commands() -> None:
 
     app.command("import-benchmark")(benchmark_sets.import_benchmark_command)
     app.command("demo")(demo.demo_command)
+    from rnainteract_builder.embed.stage import embed_command
+
+    app.command("embed")(embed_command)
 
 
 _register_commands()
