@@ -30,6 +30,10 @@ def version_command() -> None:
 
 def _register_commands() -> None:
     """Attach the sub-commands (train, evaluate, predict, benchmark) defined beside their code."""
+    from rpiembeddor_hf import evaluation, training
+
+    app.command("train", context_settings=training.TRAIN_CONTEXT)(training.train_command)
+    app.command("evaluate")(evaluation.evaluate_command)
 
 
 _register_commands()

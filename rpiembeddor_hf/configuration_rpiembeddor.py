@@ -50,9 +50,13 @@ class RPIembeddorConfig(PretrainedConfig):
         if pooling not in POOLING_MODES:
             raise ValueError(f"pooling must be one of {POOLING_MODES}, got {pooling!r}")
         if d_model % num_attention_heads:
-            raise ValueError(f"d_model ({d_model}) must be divisible by num_attention_heads ({num_attention_heads})")
+            raise ValueError(
+                f"d_model ({d_model}) must be divisible by num_attention_heads ({num_attention_heads})"
+            )
         if d_model < 4:
-            raise ValueError(f"d_model must be at least 4 (the head narrows it to d/2 and d/4), got {d_model}")
+            raise ValueError(
+                f"d_model must be at least 4 (the head narrows it to d/2 and d/4), got {d_model}"
+            )
         for name, value in (
             ("rna_embedding_dim", rna_embedding_dim),
             ("protein_embedding_dim", protein_embedding_dim),

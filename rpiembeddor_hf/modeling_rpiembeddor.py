@@ -265,7 +265,9 @@ class RPIembeddorModel(RPIembeddorPreTrainedModel):
         # computes just that position (identical result, much cheaper); attention maps need everything.
         first_only = self.config.pooling == "first" and not output_attentions
         last = len(self.rna_layers) - 1
-        for i, (rna_layer, protein_layer) in enumerate(zip(self.rna_layers, self.protein_layers, strict=True)):
+        for i, (rna_layer, protein_layer) in enumerate(
+            zip(self.rna_layers, self.protein_layers, strict=True)
+        ):
             if i > 0:
                 s_rna, w = rna_layer.self_block(x_rna, rna_pad, output_attentions)
                 attentions["rna_self"].append(w)
@@ -286,7 +288,9 @@ class RPIembeddorModel(RPIembeddorPreTrainedModel):
             pooled = self.rna_norm(x_rna[:, 0])
         else:
             hidden = torch.cat([self.rna_norm(x_rna), self.protein_norm(x_protein)], dim=1)
-            mask = torch.cat([rna.attention_mask, protein.attention_mask], dim=1).to(hidden.dtype).unsqueeze(-1)
+            mask = (
+                torch.cat([rna.attention_mask, protein.attention_mask], dim=1).to(hidden.dtype).unsqueeze(-1)
+            )
             pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1)
         logits = self.classifier(pooled).squeeze(-1)
         loss = None
@@ -318,7 +322,9 @@ class RPIembeddorModel(RPIembeddorPreTrainedModel):
         if protein_embeddings is None:
             raise ValueError("protein_embeddings are required")
         rna = self.encode_molecule("rna", rna_embeddings, rna_attention_mask, output_attentions)
-        protein = self.encode_molecule("protein", protein_embeddings, protein_attention_mask, output_attentions)
+        protein = self.encode_molecule(
+            "protein", protein_embeddings, protein_attention_mask, output_attentions
+        )
         out = self.forward_pair(rna, protein, labels=labels, output_attentions=output_attentions)
         if return_dict is False:
             return out.to_tuple()

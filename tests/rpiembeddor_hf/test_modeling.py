@@ -23,8 +23,15 @@ from rpiembeddor_hf import (
 
 
 def tiny_config(**overrides) -> RPIembeddorConfig:
-    values = dict(rna_embedding_dim=6, protein_embedding_dim=10, d_model=16, num_attention_heads=2,
-                  num_layers=1, dim_feedforward=8, dropout=0.3)
+    values = dict(
+        rna_embedding_dim=6,
+        protein_embedding_dim=10,
+        d_model=16,
+        num_attention_heads=2,
+        num_layers=1,
+        dim_feedforward=8,
+        dropout=0.3,
+    )
     values.update(overrides)
     return RPIembeddorConfig(**values)
 
@@ -199,11 +206,19 @@ def test_remote_code_works_without_the_package(tmp_path):
     model.save_pretrained(folder)
     inputs = {"rna": torch.randn(2, 4, 6), "protein": torch.randn(2, 3, 10)}
     torch.save(inputs, tmp_path / "inputs.pt")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_MODULES_CACHE": str(tmp_path / "modules"),
-           "TRANSFORMERS_VERBOSITY": "error"}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_MODULES_CACHE": str(tmp_path / "modules"),
+        "TRANSFORMERS_VERBOSITY": "error",
+    }
     done = subprocess.run(
         [sys.executable, "-c", _REMOTE_CODE_CHECK, str(folder), str(tmp_path / "inputs.pt")],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     with torch.no_grad():
