@@ -38,6 +38,20 @@ def _register_commands() -> None:
     from rnainteract_builder.embed.stage import embed_command
 
     app.command("embed")(embed_command)
+    from rnainteract_builder.publish import publish_command
+
+    app.command("publish")(publish_command)
+    from rnainteract_builder import external_sets, leakage, negatives, splits, stats  # noqa: I001
+    from rnainteract_builder.annotate import annotate as annotate_stage, databases
+
+    app.command("annotate")(annotate_stage.annotate_command)
+    app.command("fetch-databases")(databases.fetch_databases_command)
+    app.command("negatives")(negatives.negatives_command)
+    app.command("split")(splits.split_command)
+    app.command("audit")(leakage.audit_command)
+    app.command("import-rpi2825")(external_sets.import_rpi2825_command)
+    app.command("exclude-train")(external_sets.exclude_train_command)
+    app.command("stats")(stats.stats_command)
 
 
 _register_commands()
