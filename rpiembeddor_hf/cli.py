@@ -34,6 +34,7 @@ def _register_commands() -> None:
 
     app.command("train", context_settings=training.TRAIN_CONTEXT)(training.train_command)
     app.command("evaluate")(evaluation.evaluate_command)
+    from rpiembeddor_hf import benchmark; app.command("benchmark")(benchmark.benchmark_command)  # noqa: E702, I001
 
 
 _register_commands()

@@ -1,0 +1,145 @@
+"""What every peer / baseline method shares: fit, predict_proba, save and load without pickles.
+
+Saved models are a folder: ``method.json`` (method name, parameters, format version) plus the method's
+own files. scikit-learn estimators are stored with skops and loaded only when every type in the file is
+on :data:`TRUSTED_SKOPS_TYPES` (so a crafted file cannot run code); torch weights go to safetensors and
+XGBoost boosters to XGBoost's own JSON format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import skops.io as sio
+
+from rnainteract_builder.errors import InputError
+from rpiembeddor_hf.baselines.data import PairData
+
+FORMAT_VERSION = 1
+METHOD_FILE = "method.json"
+
+#: Types skops does not trust by default but that our estimators legitimately contain.
+TRUSTED_SKOPS_TYPES = frozenset(
+    {"sklearn.tree._tree.Tree", "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration"}
+)
+
+
+class PairClassifier(ABC):
+    """A method that scores RNA-protein pairs: ``fit`` on labelled pairs, ``predict_proba`` in [0, 1]."""
+
+    #: Registry name, also written to ``method.json``.
+    name: ClassVar[str]
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    @abstractmethod
+    def fit(self, data: PairData) -> PairClassifier: ...
+
+    @abstractmethod
+    def predict_proba(self, data: PairData) -> np.ndarray:
+        """Probability that each pair interacts (1-D, one value per pair)."""
+
+    def params(self) -> dict[str, Any]:
+        """Constructor arguments (JSON-serialisable) that rebuild an unfitted copy."""
+        return {"seed": self.seed}
+
+    def save(self, directory: str | Path) -> Path:
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        self._save_state(out)
+        write_json_atomic(out / METHOD_FILE, {"method": self.name, "params": self.params(),
+                                              "format_version": FORMAT_VERSION})
+        return out
+
+    @abstractmethod
+    def _save_state(self, directory: Path) -> None: ...
+
+    @abstractmethod
+    def _load_state(self, directory: Path) -> None: ...
+
+    def _check_fitted(self, fitted: bool) -> None:
+        if not fitted:
+            raise RuntimeError(f"{self.name}: call fit() (or load a saved model) before predict_proba()")
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=1, sort_keys=True)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+def save_sklearn(estimator: Any, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    sio.dump(estimator, tmp)
+    os.replace(tmp, path)
+
+
+def load_sklearn(path: Path) -> Any:
+    """Load a skops file, refusing any type that is neither skops-trusted nor in TRUSTED_SKOPS_TYPES."""
+    if not path.is_file():
+        raise InputError(f"{path}: saved estimator not found")
+    untrusted = sio.get_untrusted_types(file=path)
+    unexpected = sorted(set(untrusted) - TRUSTED_SKOPS_TYPES)
+    if unexpected:
+        raise InputError(f"{path}: refusing to load untrusted type(s) {', '.join(unexpected)}")
+    return sio.load(path, trusted=list(untrusted))
+
+
+def pair_features(
+    data: PairData,
+    rna_features: Callable[[Sequence[str]], np.ndarray],
+    protein_features: Callable[[Sequence[str]], np.ndarray],
+) -> np.ndarray:
+    """[RNA features | protein features] per pair, computed once per unique sequence."""
+    rna_ids, rna_rows = data.unique_rna()
+    prot_ids, prot_rows = data.unique_protein()
+    rna = rna_features([data.rna_sequences[i] for i in rna_ids])
+    prot = protein_features([data.protein_sequences[i] for i in prot_ids])
+    return np.hstack([rna[rna_rows], prot[prot_rows]]).astype(np.float32)
+
+
+_REGISTRY: dict[str, type[PairClassifier]] = {}
+
+
+def register(cls: type[PairClassifier]) -> type[PairClassifier]:
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def method_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def make_method(name: str, **params: Any) -> PairClassifier:
+    if name not in _REGISTRY:
+        raise InputError(f"unknown method {name!r}; choose from {', '.join(method_names())}")
+    return _REGISTRY[name](**params)
+
+
+def load_method(directory: str | Path) -> PairClassifier:
+    """Rebuild a saved method from its folder (``method.json`` + state files); no pickle is involved."""
+    folder = Path(directory)
+    meta_path = folder / METHOD_FILE
+    if not meta_path.is_file():
+        raise InputError(f"{folder}: not a saved method (no {METHOD_FILE})")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        name, params = meta["method"], meta["params"]
+    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        raise InputError(f"{meta_path}: malformed ({err})") from err
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise InputError(f"{meta_path}: format version {meta.get('format_version')} is not {FORMAT_VERSION}")
+    method = make_method(name, **params)
+    method._load_state(folder)
+    return method

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from rnainteract_builder.errors import InputError
+from rpiembeddor_hf.baselines import PairData, load_method, make_method, method_names
+
+#: Tiny settings so the whole file runs in seconds; the real defaults are exercised by the benchmark.
+TINY = {
+    "rpiseq-rf": {"n_estimators": 25},
+    "ipminer": {"n_estimators": 25, "pretrain_epochs": 3, "finetune_epochs": 5, "hidden": [16, 8]},
+    "xrpi": {"n_estimators": 20},
+}
+LEARNING = ["pair-rate", "nearest-neighbour", "rpiseq-rf", "rpiseq-svm", "ipminer", "xrpi"]
+
+
+def _fit(name: str, train: PairData, seed: int = 0):
+    return make_method(name, seed=seed, **TINY.get(name, {})).fit(train)
+
+
+def test_all_methods_registered() -> None:
+    assert set(LEARNING) | {"all-positive", "all-negative"} <= set(method_names())
+
+
+@pytest.mark.parametrize("name", LEARNING)
+def test_beats_chance_on_planted_signal(name: str, planted_split: tuple[PairData, PairData]) -> None:
+    train, test = planted_split
+    probs = _fit(name, train).predict_proba(test)
+    assert probs.shape == (len(test),)
+    assert np.all((probs >= 0) & (probs <= 1))
+    auroc = roc_auc_score(test.y, probs)
+    accuracy = ((probs >= 0.5) == test.y).mean()
+    assert auroc > 0.75, f"{name}: AUROC {auroc:.3f}"
+    assert accuracy > 0.65, f"{name}: accuracy {accuracy:.3f}"
+
+
+def test_constant_baselines(planted_split: tuple[PairData, PairData]) -> None:
+    train, test = planted_split
+    assert np.all(_fit("all-positive", train).predict_proba(test) == 1.0)
+    assert np.all(_fit("all-negative", train).predict_proba(test) == 0.0)
+
+
+@pytest.mark.parametrize("name", [*LEARNING, "all-positive"])
+def test_saved_model_reloads_to_identical_predictions(name: str, planted_split: tuple[PairData, PairData],
+                                                      tmp_path: Path) -> None:
+    train, test = planted_split
+    model = _fit(name, train)
+    before = model.predict_proba(test)
+    model.save(tmp_path / name)
+    assert not list((tmp_path / name).glob("*.pkl")) and not list((tmp_path / name).glob("*.pickle"))
+    reloaded = load_method(tmp_path / name)
+    assert type(reloaded) is type(model)
+    np.testing.assert_array_equal(reloaded.predict_proba(test), before)
+
+
+@pytest.mark.parametrize("name", ["rpiseq-rf", "ipminer", "xrpi", "rpiseq-svm"])
+def test_seeded(name: str, planted_split: tuple[PairData, PairData]) -> None:
+    train, test = planted_split
+    np.testing.assert_array_equal(_fit(name, train, seed=3).predict_proba(test),
+                                  _fit(name, train, seed=3).predict_proba(test))
+
+
+def test_untrusted_skops_type_is_refused(planted_split: tuple[PairData, PairData], tmp_path: Path) -> None:
+    import skops.io as sio
+    from sklearn.preprocessing import FunctionTransformer
+
+    model = _fit("rpiseq-rf", planted_split[0])
+    model.save(tmp_path / "m")
+    # A file that would call an arbitrary function on load is refused before anything is built.
+    sio.dump(FunctionTransformer(func=np.sum), tmp_path / "m" / "model.skops")
+    with pytest.raises(InputError, match="untrusted"):
+        load_method(tmp_path / "m")
+
+
+def test_load_method_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a saved method"):
+        load_method(tmp_path)
+    (tmp_path / "method.json").write_text(json.dumps({"method": "nope", "params": {}, "format_version": 1}))
+    with pytest.raises(InputError, match="unknown method"):
+        load_method(tmp_path)
+
+
+def test_pair_rate_needs_groups(planted: PairData) -> None:
+    with pytest.raises(InputError, match="rna_family"):
+        make_method("pair-rate").fit(planted.with_groups(None, None))
+
+
+def test_missing_sequence_is_a_clear_error(planted: PairData) -> None:
+    with pytest.raises(InputError, match="no sequence"):
+        PairData(planted.rna_ids, planted.protein_ids, {}, planted.protein_sequences, planted.labels)
