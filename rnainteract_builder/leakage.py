@@ -183,7 +183,7 @@ def audit_markdown(summary: Mapping[str, Any], molecule: str = "RNA") -> str:
         f"### Leakage audit: highest {molecule} identity of each test sequence to any train sequence",
         "",
         f"{summary['test_sequences']:,} test {molecule}s; mean {summary['mean']}, median {summary['median']}, "
-        f"max {summary['max']}; {summary['identical_to_train']} identical to a train {molecule}; "
+        f"max {summary['max']}; {summary['identical_to_train']} identical to or contained in a train {molecule}; "
         f"{summary['flagged']} at identity >= {summary['flag_identity']} (method: {summary['method']}).",
         "",
         "| identity to nearest train sequence | test sequences |",

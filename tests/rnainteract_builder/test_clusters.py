@@ -39,7 +39,12 @@ def _families(alphabet: str, length: int, mutations: int) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("molecule", "tool", "identity"),
-    [("rna", "mmseqs", 0.5), ("rna", "cd-hit", 0.8), ("protein", "cd-hit", 0.5), ("protein", "mmseqs", 0.5)],
+    [
+        ("rna", "mmseqs", 0.5),
+        ("rna", "cd-hit", 0.8),
+        ("protein", "cd-hit", 0.5),
+        pytest.param("protein", "mmseqs", 0.5, marks=pytest.mark.slow),
+    ],
 )
 def test_related_sequences_share_a_cluster(molecule: str, tool: str, identity: float) -> None:
     alphabet = RNA_ALPHABET if molecule == "rna" else AA_ALPHABET
