@@ -19,7 +19,7 @@ Output folder of one seed::
     checkpoint/         latest accelerate state (weights, optimizer, scheduler, RNG) + trainer_state.json
     history.json        per-epoch training loss and validation metrics
     evaluation/<split>/ metrics.json / metrics.md / roc.png / pr.png / predictions.parquet of the best model
-    logs/               TensorBoard events (with ``tensorboard=True``)
+    logs/seed-<n>/      TensorBoard events (with ``tensorboard=True``; under the top output folder)
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ class TrainingConfig:
     best_metric: str = "auroc"
     threshold: float = 0.5
     resume: bool = False
+    stop_after_epochs: int | None = None
     tensorboard: bool = False
     show_progress: bool = True
     dataset_version: str | None = None
@@ -203,7 +204,10 @@ def train_model(
         state = json.loads((checkpoint / TRAINER_STATE).read_text())
         log.info("resumed from %s after epoch %d", checkpoint, state["epochs_done"])
 
-    for epoch in range(state["epochs_done"], config.epochs):
+    last_epoch = (
+        config.epochs if config.stop_after_epochs is None else min(config.epochs, config.stop_after_epochs)
+    )
+    for epoch in range(state["epochs_done"], last_epoch):
         model.train()
         sampler.set_epoch(epoch)
         loader.set_epoch(epoch)
@@ -273,9 +277,7 @@ def train_model(
     from safetensors.torch import load_file
 
     unwrapped = accelerator.unwrap_model(model)
-    unwrapped.load_state_dict(
-        load_file(out / MODEL_DIR / "model.safetensors", device=str(accelerator.device))
-    )
+    unwrapped.load_state_dict(load_file(out / MODEL_DIR / "model.safetensors"))
     identical = _parameters_identical(accelerator, unwrapped)
     results: dict[str, EvaluationReport] = {}
     for split in (validation, test):
@@ -428,7 +430,8 @@ def train_seeds(
     for split, data in (("validation", validation), ("test", test)):
         per_seed = [getattr(r, split) for r in runs.values() if getattr(r, split) is not None]
         if per_seed and data is not None:
-            result.summary[split] = mean_std(per_seed)
+            # One seed: its own numbers (counts stay integers); several: mean ± std.
+            result.summary[split] = per_seed[0] if len(per_seed) == 1 else mean_std(per_seed)
             result.summary[f"{split}_baselines"] = evaluation_report(
                 data.name, data.label_array(), np.zeros(len(data)), config.threshold
             ).baselines
@@ -684,6 +687,12 @@ def train_command(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from <out>/checkpoint after the last finished epoch.")
     ] = False,
+    stop_after_epochs: Annotated[
+        int | None,
+        typer.Option(
+            help="Stop after this many epochs (the schedule still spans --epochs); continue with --resume."
+        ),
+    ] = None,
     tensorboard: Annotated[
         bool, typer.Option("--tensorboard", help="Log to <out>/logs for TensorBoard.")
     ] = False,
@@ -748,6 +757,7 @@ def train_command(
         best_metric=best_metric,
         threshold=threshold,
         resume=resume,
+        stop_after_epochs=stop_after_epochs,
         tensorboard=tensorboard,
         show_progress=not no_progress,
         dataset_version=dataset_version or _dataset_version(data),

@@ -1,0 +1,191 @@
+"""Training with Accelerate: the command end to end, resume, two CPU processes, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import AutoModel
+
+from rpiembeddor_hf import RPIembeddorModel
+from rpiembeddor_hf.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = [
+    "--d-model",
+    "16",
+    "--dim-feedforward",
+    "8",
+    "--batch-size",
+    "16",
+    "--warmup-steps",
+    "3",
+    "--no-progress",
+]
+
+
+def _args(toy_data: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        "--data",
+        str(toy_data / "split"),
+        "--rna-embeddings",
+        str(toy_data / "rna_embeddings.parquet"),
+        "--protein-embeddings",
+        str(toy_data / "protein_embeddings.parquet"),
+        "--out",
+        str(out),
+        *TINY,
+        *extra,
+    ]
+
+
+def test_train_writes_a_loadable_model_folder_with_card(toy_data, tmp_path, capsys):
+    out = (tmp_path / "run").resolve()
+    assert main(["train", *_args(toy_data, out, "--epochs", "2", "--seeds", "4", "5", "--tensorboard")]) == 0
+    printed = capsys.readouterr().out
+    assert "RPIembeddor (2 seeds)" in printed and "| all-negative |" in printed and "±" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seeds"] == [4, 5]
+    model_dir = out / "seed-4" / "model"
+    card = (model_dir / "README.md").read_text()
+    assert "library_name: transformers" in card and "## Intended use" in card and "| RPIembeddor |" in card
+    metrics = json.loads((model_dir / "training_metrics.json").read_text())
+    assert metrics["train_pairs"] == 48 and metrics["training"]["learning_rate"] == 1e-3
+    assert {"validation", "test"} <= set(os.listdir(out / "seed-4" / "evaluation"))
+    assert list((out / "logs" / "seed-4").rglob("events.out.tfevents*"))
+    reloaded = AutoModel.from_pretrained(model_dir)
+    assert isinstance(reloaded, RPIembeddorModel) and reloaded.config.rna_embedding_dim == 6
+    # The two seeds really trained different models.
+    a, b = (load_file(out / f"seed-{s}" / "model" / "model.safetensors") for s in (4, 5))
+    assert not torch.equal(a["classifier.0.weight"], b["classifier.0.weight"])
+
+
+def test_resume_continues_exactly(toy_data, tmp_path):
+    straight, resumed = (tmp_path / "straight").resolve(), (tmp_path / "resumed").resolve()
+    common = ["--best-metric", "loss"]
+    assert main(["train", *_args(toy_data, straight, "--epochs", "3", *common)]) == 0
+    assert (
+        main(["train", *_args(toy_data, resumed, "--epochs", "3", "--stop-after-epochs", "2", *common)]) == 0
+    )
+    state = json.loads((resumed / "checkpoint" / "trainer_state.json").read_text())
+    assert state["epochs_done"] == 2
+    assert main(["train", *_args(toy_data, resumed, "--epochs", "3", "--resume", *common)]) == 0
+    a = load_file(straight / "checkpoint" / "model.safetensors")
+    b = load_file(resumed / "checkpoint" / "model.safetensors")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    history = json.loads((resumed / "history.json").read_text())
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    assert history == json.loads((straight / "history.json").read_text())
+
+
+def test_bad_input_is_one_line_and_exit_2(toy_data, tmp_path, capsys):
+    assert main(["train", *_args(toy_data, tmp_path / "x", "--epochs", "1", "--resume")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("rpiembeddor: error:") and "nothing to resume" in err[-1]
+    assert main(["train", "--data", str(toy_data / "split"), "--out", str(tmp_path / "y")]) == 2
+    assert "no rna embeddings given" in capsys.readouterr().err
+    assert main(["train", *_args(toy_data, tmp_path / "z", "--seeds", "1", "oops")]) == 2
+    assert "unexpected argument 'oops'" in capsys.readouterr().err
+
+
+def test_onehot_ablation_trains_and_evaluates(toy_data, tmp_path, capsys):
+    out = (tmp_path / "onehot").resolve()
+    args = ["--rna-embedding", "onehot", "--protein-embedding", "random", "--epochs", "1"]
+    assert main(["train", *_args(toy_data, out, *args)]) == 0
+    config = json.loads((out / "model" / "config.json").read_text())
+    assert config["rna_embedding_dim"] == 5 and config["protein_embedding_dim"] == 640
+    assert config["rna_embedding_model"] == "onehot"
+    capsys.readouterr()
+    evaluated = [
+        "evaluate",
+        "--model",
+        str(out / "model"),
+        "--data",
+        str(toy_data / "split"),
+        "--split",
+        "test",
+        "--rna-embedding",
+        "onehot",
+        "--protein-embedding",
+        "random",
+        "--out",
+        str(tmp_path / "eval"),
+    ]
+    assert main(evaluated) == 0
+    assert "| RPIembeddor |" in capsys.readouterr().out
+    saved = json.loads((tmp_path / "eval" / "metrics.json").read_text())["model"]
+    trained = json.loads((out / "evaluation" / "test" / "metrics.json").read_text())["model"]
+    assert saved == pytest.approx(trained)
+    # Stored 6-d RNA embeddings do not fit a model trained on one-hot (5-d): clear error, exit 2.
+    wrong = [
+        *evaluated[:-6],
+        "--rna-embeddings",
+        str(toy_data / "rna_embeddings.parquet"),
+        "--protein-embedding",
+        "random",
+        "--out",
+        str(tmp_path / "eval2"),
+    ]
+    assert main(wrong) == 2
+    assert "RNA embeddings are 6-dimensional but the model takes 5" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_two_cpu_processes_agree_with_one_process_evaluation(toy_data, tmp_path):
+    out = (tmp_path / "ddp").resolve()
+    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    port = str(29500 + os.getpid() % 1000)
+    launch = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--multi_gpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "--main_process_port",
+        port,
+        str(REPO / "scripts" / "train_rpiembeddor.py"),
+        *_args(toy_data, out, "--epochs", "2"),
+    ]
+    done = subprocess.run(launch, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    metrics = json.loads((out / "model" / "training_metrics.json").read_text())
+    assert metrics["num_processes"] == 2
+    assert metrics["parameters_identical_across_processes"] is True
+    # One process scoring the same checkpoint gives the same validation metrics as the gathered ones.
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                str(out / "model"),
+                "--data",
+                str(toy_data / "split"),
+                "--split",
+                "validation",
+                "--rna-embeddings",
+                str(toy_data / "rna_embeddings.parquet"),
+                "--protein-embeddings",
+                str(toy_data / "protein_embeddings.parquet"),
+                "--out",
+                str(tmp_path / "one"),
+            ]
+        )
+        == 0
+    )
+    one = json.loads((tmp_path / "one" / "metrics.json").read_text())["model"]
+    two = json.loads((out / "evaluation" / "validation" / "metrics.json").read_text())["model"]
+    assert one["n_positive"] + one["n_negative"] == 16
+    assert one == pytest.approx(two, abs=1e-6)
