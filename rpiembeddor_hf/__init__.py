@@ -25,6 +25,9 @@ AutoConfig.register(RPIembeddorConfig.model_type, RPIembeddorConfig, exist_ok=Tr
 AutoModel.register(RPIembeddorConfig, RPIembeddorModel, exist_ok=True)
 AutoModelForSequenceClassification.register(RPIembeddorConfig, RPIembeddorForSequenceClassification, exist_ok=True)
 
+# Prediction API; importing it registers the "rna-protein-interaction" transformers pipeline.
+from rpiembeddor_hf.predict import predict_pairs  # noqa: E402
+
 __all__ = [
     "RPIembeddorConfig",
     "RPIembeddorForSequenceClassification",
@@ -32,4 +35,5 @@ __all__ = [
     "RPIembeddorMoleculeEncoding",
     "RPIembeddorOutput",
     "__version__",
+    "predict_pairs",
 ]

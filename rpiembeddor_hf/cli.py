@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from rnainteract_builder.cli_support import new_app, run
 from rpiembeddor_hf import __version__
+from rpiembeddor_hf.predict import cli as predict_cli
 
 app = new_app(
     "RPIembeddor: a cross-attention RNA-protein interaction classifier on RNA-FM / ESM-2 embeddings.\n\n"
@@ -30,6 +31,7 @@ def version_command() -> None:
 
 def _register_commands() -> None:
     """Attach the sub-commands (train, evaluate, predict, benchmark) defined beside their code."""
+    app.command("predict")(predict_cli.predict_command)
     from rpiembeddor_hf import evaluation, training
 
     app.command("train", context_settings=training.TRAIN_CONTEXT)(training.train_command)
