@@ -170,11 +170,17 @@ class PredictionResult:
         write_predictions(self.table, path)
 
 
+def _csv_options(delimiter: str) -> pacsv.WriteOptions:
+    # TSV unquoted (ids come from FASTA headers / TSV cells, which cannot hold tabs); CSV quoted as needed.
+    style = "none" if delimiter == "\t" else "needed"
+    return pacsv.WriteOptions(delimiter=delimiter, quoting_style=style, quoting_header=style)
+
+
 def write_predictions(table: pa.Table, path: str | os.PathLike[str] | None) -> None:
     """Parquet (``.parquet``), CSV (``.csv``) or TSV (anything else; ``None`` / ``-``: stdout), atomically."""
     if path is None or str(path) == "-":
         sink = pa.BufferOutputStream()
-        pacsv.write_csv(table, sink, pacsv.WriteOptions(delimiter="\t"))
+        pacsv.write_csv(table, sink, _csv_options("\t"))
         sys.stdout.buffer.write(sink.getvalue().to_pybytes())
         sys.stdout.flush()
         return
@@ -184,7 +190,7 @@ def write_predictions(table: pa.Table, path: str | os.PathLike[str] | None) -> N
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    pacsv.write_csv(table, tmp, pacsv.WriteOptions(delimiter="," if path.suffix == ".csv" else "\t"))
+    pacsv.write_csv(table, tmp, _csv_options("," if path.suffix == ".csv" else "\t"))
     os.replace(tmp, path)
 
 
