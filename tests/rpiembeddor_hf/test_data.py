@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 import torch
-from conftest import PROTEIN_DIM, RNA_DIM, embedding_table
+from training_helpers import PROTEIN_DIM, RNA_DIM, embedding_table
 
 from rnainteract_builder.embedding_store import EmbeddingStore
 from rnainteract_builder.errors import InputError
