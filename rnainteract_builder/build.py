@@ -400,6 +400,9 @@ register_stage(
 )
 
 
+# The stages after positives (annotate, negatives, split, ...) register themselves on import.
+from rnainteract_builder import dataset_stages  # noqa: E402,F401
+
 # ---------------------------------------------------------------------------------------------- CLI
 
 app = typer.Typer(
