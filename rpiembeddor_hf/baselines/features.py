@@ -55,6 +55,13 @@ class Alphabet:
             table[ord(alias.lower())] = table[ord(letter)]
         return table
 
+    def codes(self, unknown: int) -> np.ndarray:
+        """Byte -> class index, with ``unknown`` for bytes that have no class (int32; cached per value)."""
+        cache = self.__dict__.setdefault("_codes", {})
+        if unknown not in cache:
+            cache[unknown] = np.where(self.lookup < 0, unknown, self.lookup).astype(np.int32)
+        return cache[unknown]
+
     def kmer_names(self, k: int) -> list[str]:
         """Human-readable names of the k-mer columns, in column order (class letters joined by '|' if grouped)."""
         labels = [c if len(c) == 1 else f"[{c}]" for c in self.classes]
@@ -70,30 +77,34 @@ XRPI_PROTEIN = Alphabet("xrpi_protein", XRPI_PROTEIN_CLASSES)
 
 
 def kmer_counts(sequences: Sequence[str], alphabet: Alphabet, k: int) -> np.ndarray:
-    """Counts of every k-mer (columns in ``alphabet.kmer_names(k)`` order) per sequence, as int64."""
+    """Counts of every k-mer (columns in ``alphabet.kmer_names(k)`` order) per sequence, as int64.
+
+    Sequences are joined with a separator byte that has no class, so a window crossing from one sequence
+    into the next contains an uncounted letter and drops out like any window with a non-canonical letter.
+    Uncounted letters get the code ``n**k``: any window containing one ends up with a code >= ``n**k``
+    and is clipped into a spare column, so no boolean masks are needed.
+    """
     if k < 1:
         raise ValueError(f"k must be >= 1, not {k}")
     n_seq, n_kmers = len(sequences), alphabet.size**k
     if n_seq == 0:
         return np.zeros((0, n_kmers), dtype=np.int64)
-    lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=n_seq)
-    buffer = np.frombuffer("".join(sequences).encode("ascii", "replace"), dtype=np.uint8)
-    codes = alphabet.lookup[buffer]
+    text = "\0".join(sequences).encode("ascii", "replace")  # "\0" has no class: a window breaker
+    codes = alphabet.codes(n_kmers)[np.frombuffer(text, dtype=np.uint8)]
     n_windows = codes.size - k + 1
     if n_windows <= 0:
         return np.zeros((n_seq, n_kmers), dtype=np.int64)
-    kmer = np.zeros(n_windows, dtype=np.int64)
-    unknown = np.zeros(n_windows, dtype=bool)
-    for offset in range(k):  # k whole-array steps, not a loop over k-mers
-        window_codes = codes[offset : offset + n_windows]
-        kmer = kmer * alphabet.size + window_codes
-        unknown |= window_codes < 0
-    ends = np.cumsum(lengths)
-    owner = np.repeat(np.arange(n_seq, dtype=np.int64), lengths)[:n_windows]
-    inside = np.arange(n_windows, dtype=np.int64) + k <= ends[owner]  # window does not cross into the next one
-    keep = inside & ~unknown
-    flat = np.bincount(owner[keep] * n_kmers + kmer[keep], minlength=n_seq * n_kmers)
-    return flat.reshape(n_seq, n_kmers)
+    kmer = codes[:n_windows].astype(np.int64)
+    for offset in range(1, k):  # k whole-array steps, not a loop over k-mers
+        kmer *= alphabet.size
+        kmer += codes[offset : offset + n_windows]
+    # Every window with an uncounted letter goes to one spare column per sequence, dropped at the end;
+    # window i belongs to the sequence it starts in (each sequence owns its letters and the separator).
+    np.minimum(kmer, n_kmers, out=kmer)
+    lengths = np.fromiter((len(s) + 1 for s in sequences), dtype=np.int64, count=n_seq)
+    kmer += np.repeat(np.arange(0, n_seq * (n_kmers + 1), n_kmers + 1, dtype=np.int64), lengths)[:n_windows]
+    flat = np.bincount(kmer, minlength=n_seq * (n_kmers + 1))
+    return flat.reshape(n_seq, n_kmers + 1)[:, :n_kmers]
 
 
 def kmer_composition(sequences: Sequence[str], alphabet: Alphabet, k: int) -> np.ndarray:

@@ -112,7 +112,7 @@ class IPMiner(PairClassifier):
 
     def __init__(self, seed: int = 0, hidden: tuple[int, ...] | list[int] = (128, 64), pretrain_epochs: int = 20,
                  finetune_epochs: int = 30, noise: float = 0.2, batch_size: int = 64, lr: float = 1e-3,
-                 n_estimators: int = 200, n_jobs: int = 1) -> None:
+                 n_estimators: int = 100, n_jobs: int = 1, torch_threads: int = 1) -> None:
         super().__init__(seed)
         self.hidden = tuple(int(h) for h in hidden)
         self.pretrain_epochs = pretrain_epochs
@@ -122,6 +122,7 @@ class IPMiner(PairClassifier):
         self.lr = lr
         self.n_estimators = n_estimators
         self.n_jobs = n_jobs
+        self.torch_threads = torch_threads
         self.pretrained: IPMinerNetwork | None = None
         self.finetuned: IPMinerNetwork | None = None
         self.feature_min: torch.Tensor | None = None
@@ -132,7 +133,8 @@ class IPMiner(PairClassifier):
     def params(self) -> dict[str, Any]:
         return {"seed": self.seed, "hidden": list(self.hidden), "pretrain_epochs": self.pretrain_epochs,
                 "finetune_epochs": self.finetune_epochs, "noise": self.noise, "batch_size": self.batch_size,
-                "lr": self.lr, "n_estimators": self.n_estimators, "n_jobs": self.n_jobs}
+                "lr": self.lr, "n_estimators": self.n_estimators, "n_jobs": self.n_jobs,
+                "torch_threads": self.torch_threads}
 
     # ------------------------------------------------------------------ features of the three forests
     def _scaled(self, data: PairData) -> torch.Tensor:
@@ -159,6 +161,20 @@ class IPMiner(PairClassifier):
         self.feature_min = raw.min(dim=0).values
         self.feature_scale = (raw.max(dim=0).values - self.feature_min).clamp_min(1e-12)
         x = self._scaled(data)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(self.torch_threads)  # tiny matrices: threads only add contention
+        try:
+            self._train_networks(x, y)
+        finally:
+            torch.set_num_threads(threads)
+        inputs = self._component_inputs(x)
+        self.forests = {name: self._forest().fit(inputs[name], y) for name in COMPONENTS}
+        # Out-of-bag probabilities: each training pair scored only by trees that did not see it.
+        out_of_bag = np.column_stack([_out_of_bag_positive(self.forests[name]) for name in COMPONENTS])
+        self.meta = LogisticRegression(random_state=self.seed).fit(out_of_bag, y)
+        return self
+
+    def _train_networks(self, x: torch.Tensor, y: np.ndarray) -> None:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             generator = torch.Generator().manual_seed(self.seed)
@@ -173,13 +189,6 @@ class IPMiner(PairClassifier):
             self.finetuned = net
         self.pretrained.eval()
         self.finetuned.eval()
-
-        inputs = self._component_inputs(x)
-        self.forests = {name: self._forest().fit(inputs[name], y) for name in COMPONENTS}
-        # Out-of-bag probabilities: each training pair scored only by trees that did not see it.
-        out_of_bag = np.column_stack([_out_of_bag_positive(self.forests[name]) for name in COMPONENTS])
-        self.meta = LogisticRegression(random_state=self.seed).fit(out_of_bag, y)
-        return self
 
     def predict_components(self, data: PairData) -> dict[str, np.ndarray]:
         """Probabilities of SDA-RF, SDA-FT-RF, RPISeq-RF (on IPMiner's scaled features) and the ensemble."""
