@@ -1,17 +1,21 @@
 """Streaming ingest of RNAInter v4's RNA-protein download (``Download_data_RP.txt``, 37 M rows).
 
-The file is never loaded whole: a pyarrow streaming CSV reader cuts it into blocks (plain ``.txt``,
-``.txt.gz``, or the member of the original ``.tar.gz`` read straight from the compressed tar stream), and
-DuckDB classifies every row of a block in one SQL pass (malformed -> filtered -> kept). Only kept rows are
-written, block by block, to one Parquet file; dropped rows are counted by reason.
+The file is never loaded whole. DuckDB's CSV reader parses it in parallel and out of core (plain
+``.txt`` read in place, ``.txt.gz`` decompressed by DuckDB, the member of the original ``.tar.gz``
+decompressed from the tar stream and piped into DuckDB through a FIFO), classifies every well-formed row
+in the same pass (malformed -> filtered -> kept) and streams the rows, in file order, as Arrow batches:
+kept rows are written to one Parquet file, dropped rows are counted by reason. Lines with the wrong
+number of columns never reach the query: DuckDB's rejects table records them and they are counted
+afterwards, once per line.
 
 Parsing rules that follow the file's format (``shared/data/rnainter/README.md``):
 
 * tab-separated, one header line, 13 columns; ``"`` is an ordinary character (symbols contain it), never
-  a quote, and there is no escape character;
+  a quote, and there is no escape character; empty lines are skipped;
 * ``N/A`` (and an empty field) means missing;
 * a row with the wrong number of columns, a score that is not a number in [0, 1], an empty
-  ``Raw_ID1`` / ``Raw_ID2`` or an empty ``RNAInterID`` is *malformed*: counted, never fatal.
+  ``Raw_ID1`` / ``Raw_ID2`` or an empty ``RNAInterID`` is *malformed*: counted, never fatal. So is a line
+  that is not valid UTF-8 or longer than DuckDB's maximum line size.
 
 Filters, applied in this order (a row is counted once, under the first reason that drops it):
 
@@ -28,8 +32,11 @@ Filters, applied in this order (a row is counted once, under the first reason th
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import tarfile
+import tempfile
+import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +45,7 @@ from typing import IO, Literal
 
 import duckdb
 import pyarrow as pa
-import pyarrow.csv as pacsv
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from rnainteract_builder.errors import InputError
@@ -111,14 +118,20 @@ INGESTED_SCHEMA = pa.schema(
     ]
 )
 
-#: Bytes per parsed block: bounds memory (a block of the real file is ~1 M rows at 128 MiB).
-DEFAULT_BLOCK_SIZE = 64 << 20
+#: Bytes per read when a ``.tar`` / ``.tar.gz`` member is piped into DuckDB.
+DEFAULT_BLOCK_SIZE = 4 << 20
+#: Rows per Arrow batch streamed out of DuckDB (bounds the memory held in Python at once).
+BATCH_ROWS = 1 << 17
+#: Rows per Parquet row group of the output.
+ROW_GROUP_ROWS = 1 << 19
 INGEST_STEP = "ingest"
+_COLUMN_COUNT_ERRORS = ("MISSING COLUMNS", "TOO MANY COLUMNS")
 
 
 @dataclass(frozen=True)
 class IngestConfig:
-    """Which RNAInter rows to keep (see the module docstring for the exact semantics)."""
+    """Which RNAInter rows to keep (see the module docstring for the exact semantics), and the resources
+    the parser may use (``block_size``, ``threads``, ``memory_limit`` never change the output)."""
 
     rna_categories: tuple[str, ...] = NCRNA_CATEGORIES
     protein_categories: tuple[str, ...] = PROTEIN_CATEGORIES
@@ -129,6 +142,10 @@ class IngestConfig:
     #: Member of a ``.tar.gz`` to read (default: the only / first ``.txt`` member).
     tar_member: str | None = None
     block_size: int = DEFAULT_BLOCK_SIZE
+    #: DuckDB worker threads (default: one per CPU core).
+    threads: int | None = None
+    #: DuckDB's memory cap; beyond it DuckDB spills to a temporary folder beside the output.
+    memory_limit: str = "1GB"
 
     def __post_init__(self) -> None:
         if self.evidence not in ("strong", "weak", "any"):
@@ -137,6 +154,8 @@ class IngestConfig:
             raise InputError(f"min_score must lie in [0, 1], not {self.min_score}")
         if not self.rna_categories or not self.protein_categories:
             raise InputError("the RNA and protein category lists must not be empty")
+        if self.block_size < 1 or (self.threads is not None and self.threads < 1):
+            raise InputError("block_size and threads must be positive")
 
 
 @dataclass
@@ -147,18 +166,21 @@ class IngestResult:
     drops: Counter[str] = field(default_factory=Counter)
 
 
+def _is_tar(path: Path) -> bool:
+    return path.name.lower().endswith((".tar.gz", ".tgz", ".tar"))
+
+
 @contextlib.contextmanager
 def open_rnainter(path: str | os.PathLike[str], tar_member: str | None = None) -> Iterator[IO[bytes]]:
     """Open RNAInter's file as a binary stream: ``.txt``, ``.txt.gz`` or a member of ``.tar.gz``.
 
-    A ``.tar.gz`` is read in streaming mode (``r|gz``): the member is decompressed as it is parsed,
+    A ``.tar.gz`` is read in streaming mode (``r|gz``): the member is decompressed as it is read,
     never extracted to disk or held in memory.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such RNAInter file")
-    name = path.name.lower()
-    if name.endswith((".tar.gz", ".tgz", ".tar")):
+    if _is_tar(path):
         with tarfile.open(path, mode="r|*") as archive:
             for member in archive:
                 wanted = member.name == tar_member or Path(member.name).name == tar_member
@@ -168,21 +190,120 @@ def open_rnainter(path: str | os.PathLike[str], tar_member: str | None = None) -
                     yield handle
                     return
         raise InputError(f"{path}: no member {tar_member or '*.txt'} in the archive")
-    elif name.endswith(".gz"):
-        with pa.input_stream(str(path), compression="gzip") as stream:
-            yield stream  # type: ignore[misc]
+    elif path.name.lower().endswith(".gz"):
+        with gzip.open(path, "rb") as handle:
+            yield handle  # type: ignore[misc]
     else:
         with open(path, "rb") as handle:
             yield handle
 
 
+def check_header(line: bytes, source: Path) -> None:
+    """Raise InputError unless ``line`` is RNAInter's RNA-protein header."""
+    if not line:
+        raise InputError(f"{source}: the file is empty (expected RNAInter's header line)")
+    try:
+        names = line.decode("utf-8-sig").rstrip("\r\n").split("\t")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{source}: the header line is not UTF-8 ({err})") from err
+    if tuple(names) != RNAINTER_COLUMNS:
+        raise InputError(
+            f"{source}: header {'/'.join(names)!r} is not RNAInter's RNA-protein header "
+            f"{'/'.join(RNAINTER_COLUMNS)!r}"
+        )
+
+
+class _Pipe(threading.Thread):
+    """Copies a binary stream into a FIFO that DuckDB reads, so a tar member is parsed while it is
+    decompressed (nothing extracted, nothing held). Errors are kept for the caller to raise."""
+
+    def __init__(self, stream: IO[bytes], fifo: Path, block_size: int) -> None:
+        super().__init__(name="rnainter-pipe", daemon=True)
+        self.stream, self.fifo, self.block_size = stream, fifo, block_size
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        try:
+            with open(self.fifo, "wb") as out:
+                while not self.stop.is_set() and (block := self.stream.read(self.block_size)):
+                    out.write(block)
+        except BrokenPipeError:  # the reader went away; its own error is what the caller reports
+            pass
+        except BaseException as err:  # noqa: BLE001 - handed to the caller, never lost
+            self.error = err
+
+    def release(self) -> None:
+        """Stop the copy and wait for it. A writer still blocked (no reader came, or the reader stopped
+        reading after an error) is unblocked by opening and draining the FIFO here."""
+        self.stop.set()
+        if self.is_alive():
+            fd = os.open(self.fifo, os.O_RDONLY | os.O_NONBLOCK)
+            try:
+                while self.is_alive():
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(fd, 1 << 20)
+                    self.join(0.01)
+            finally:
+                os.close(fd)
+        self.join()
+
+
+@contextlib.contextmanager
+def _duckdb_input(source: Path, config: IngestConfig, workdir: Path) -> Iterator[tuple[Path, bool, str]]:
+    """Check the header and give DuckDB something to read: ``(path, header line still there, compression)``.
+
+    Plain and gzip files are read by DuckDB itself (in parallel for plain text); a tar member is piped
+    through a FIFO by a thread (a temporary copy on disk where the platform has no FIFOs).
+    """
+    with open_rnainter(source, config.tar_member) as handle:
+        check_header(handle.readline(), source)
+        if not _is_tar(source):
+            handle.close()
+            yield source, True, "gzip" if source.name.lower().endswith(".gz") else "none"
+            return
+        fifo = workdir / "member.txt"
+        if not hasattr(os, "mkfifo"):
+            with open(fifo, "wb") as copy:
+                while block := handle.read(config.block_size):
+                    copy.write(block)
+            yield fifo, False, "none"
+            return
+        os.mkfifo(fifo)
+        pipe = _Pipe(handle, fifo, config.block_size)
+        pipe.start()
+        try:
+            yield fifo, False, "none"
+        finally:
+            pipe.release()
+        if pipe.error is not None:
+            raise InputError(f"{source}: unreadable archive member ({pipe.error})") from pipe.error
+
+
+def _sql_string(value: str | os.PathLike[str]) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _quote(values: Sequence[str]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return ", ".join(_sql_string(v) for v in values)
 
 
-def classify_sql(config: IngestConfig) -> tuple[str, str]:
-    """Two queries over one block: drop counts by reason (reads only the filtered columns) and the
-    renamed, typed kept rows (the costly projection runs on kept rows only)."""
+def read_csv_sql(path: Path, header: bool, compression: str) -> str:
+    """DuckDB's reader for RNAInter's format: all text, verbatim (no quote / escape character, no NULL
+    strings), 13 columns exactly; other lines go to the rejects table ``ingest_rejects``."""
+    columns = ", ".join(f"{_sql_string(c)}: 'VARCHAR'" for c in RNAINTER_COLUMNS)
+    return (
+        f"read_csv({_sql_string(path)}, columns = {{{columns}}}, delim = '\\t', quote = '', escape = '', "
+        f"force_not_null = [{_quote(RNAINTER_COLUMNS)}], "  # an empty field stays '' (NULL is decided in SQL)
+        f"header = {str(header).lower()}, compression = '{compression}', auto_detect = false, "
+        "strict_mode = true, store_rejects = true, rejects_table = 'ingest_rejects', "
+        "rejects_scan = 'ingest_scans')"
+    )
+
+
+def classify_sql(config: IngestConfig, source: str) -> str:
+    """One pass over ``source`` (a DuckDB relation of RNAInter's 13 text columns): every row in file
+    order with ``drop_reason`` (NULL = kept) and the renamed, typed columns of the ingested table."""
 
     # Fields are compared verbatim (no trim: it costs more than the rest of the filter, and RNAInter's
     # fields carry no padding); the score is parsed once per row in the inner query.
@@ -217,16 +338,9 @@ def classify_sql(config: IngestConfig) -> tuple[str, str]:
         cases.append(f"WHEN NOT ({has_strong} OR {has_weak}) THEN 'no strong or weak evidence'")
     if config.drop_prediction_only:
         cases.append(f"WHEN NOT ({has_strong} OR {has_weak}) THEN 'prediction-only evidence'")
-    reason = f"CASE {' '.join(cases)} ELSE NULL END"
-    scored = "WITH scored AS (SELECT *, TRY_CAST(score AS DOUBLE) AS score_value FROM block)"
-    counts = f"""{scored}
-        SELECT drop_reason, count(*), min(RNAInterID)
-        FROM (SELECT RNAInterID, {reason} AS drop_reason FROM scored)
-        WHERE drop_reason IS NOT NULL GROUP BY drop_reason
-    """
-    kept = f"""{scored}
+    return f"""
         SELECT
-            row_index,
+            CASE {' '.join(cases)} ELSE NULL END AS drop_reason,
             RNAInterID AS rnainter_id,
             {nullable('Interactor1.Symbol')} AS rna_symbol,
             Category1 AS rna_category,
@@ -240,51 +354,67 @@ def classify_sql(config: IngestConfig) -> tuple[str, str]:
             {nullable('strong')} AS evidence_strong,
             {nullable('weak')} AS evidence_weak,
             {nullable('predict')} AS evidence_predict
-        FROM scored
-        WHERE ({reason}) IS NULL
+        FROM (SELECT *, TRY_CAST(score AS DOUBLE) AS {score} FROM {source})
     """
-    return counts, kept
 
 
-def _blocks(
-    handle: IO[bytes], source: Path, block_size: int, malformed: Counter[str], examples: list[str]
-) -> Iterator[pa.RecordBatch]:
-    def on_invalid_row(row: pacsv.InvalidRow) -> str:
-        malformed[f"malformed: {row.actual_columns} columns instead of {row.expected_columns}"] += 1
-        if len(examples) < 5:
-            examples.append(row.text[:80])
-        return "skip"
+#: Malformed lines from DuckDB's rejects table: one per line (DuckDB logs one error per missing column),
+#: counted by reason, with the first such line as the example.
+MALFORMED_SQL = f"""
+    WITH lines AS (
+        SELECT line_byte_position,
+               bool_or(error_type IN ({_quote(_COLUMN_COUNT_ERRORS)})) AS column_count_error,
+               any_value(error_type) AS error_type,
+               any_value(csv_line) AS csv_line
+        FROM ingest_rejects GROUP BY scan_id, file_id, line_byte_position)
+    SELECT reason, count(*), arg_min(trim(csv_line, chr(10) || chr(13)), line_byte_position)
+    FROM (SELECT line_byte_position, csv_line,
+                 CASE WHEN column_count_error
+                      THEN 'malformed: ' || (length(csv_line) - length(replace(csv_line, chr(9), '')) + 1)
+                           || ' columns instead of {len(RNAINTER_COLUMNS)}'
+                      WHEN error_type = 'INVALID ENCODING' THEN 'malformed: not UTF-8'
+                      WHEN error_type = 'LINE SIZE OVER MAXIMUM' THEN 'malformed: line too long'
+                      ELSE 'malformed: ' || lower(error_type) END AS reason
+          FROM lines)
+    GROUP BY reason ORDER BY reason
+"""
 
-    try:
-        reader = pacsv.open_csv(
-            handle,
-            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
-            parse_options=pacsv.ParseOptions(
-                delimiter="\t",
-                quote_char=False,
-                escape_char=False,
-                newlines_in_values=False,
-                invalid_row_handler=on_invalid_row,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in RNAINTER_COLUMNS},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as err:
-        if "Empty CSV file" in str(err):
-            raise InputError(f"{source}: the file is empty (expected RNAInter's header line)") from err
-        raise InputError(f"{source}: cannot read as RNAInter's tab-separated format ({err})") from err
-    if tuple(reader.schema.names) != RNAINTER_COLUMNS:
-        raise InputError(
-            f"{source}: header {'/'.join(reader.schema.names)!r} is not RNAInter's RNA-protein header "
-            f"{'/'.join(RNAINTER_COLUMNS)!r}"
-        )
-    try:
-        yield from reader
-    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
-        raise InputError(f"{source}: unreadable content ({err})") from err
+
+class _KeptWriter:
+    """Writes kept rows to Parquet in row groups of :data:`ROW_GROUP_ROWS` (deterministic bytes)."""
+
+    def __init__(self, path: Path) -> None:
+        self.writer = pq.ParquetWriter(path, INGESTED_SCHEMA, **PARQUET_OPTIONS)
+        self.pending: list[pa.RecordBatch] = []
+        self.pending_rows = 0
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.pending.append(batch)
+        self.pending_rows += batch.num_rows
+        if self.pending_rows >= ROW_GROUP_ROWS:
+            self._flush(final=False)
+
+    def _flush(self, final: bool) -> None:
+        table = pa.Table.from_batches(self.pending, INGESTED_SCHEMA)
+        full = table.num_rows if final else table.num_rows - table.num_rows % ROW_GROUP_ROWS
+        if full:
+            self.writer.write_table(table.slice(0, full), row_group_size=ROW_GROUP_ROWS)
+        rest = table.slice(full)
+        self.pending, self.pending_rows = rest.to_batches(), rest.num_rows
+
+    def close(self) -> None:
+        if self.pending_rows:
+            self._flush(final=True)
+        self.writer.close()
+
+
+def _connect(config: IngestConfig, spill: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"preserve_insertion_order": True})  # the stream comes in file order
+    if config.threads is not None:
+        con.execute(f"SET threads TO {int(config.threads)}")
+    con.execute(f"SET memory_limit = {_sql_string(config.memory_limit)}")
+    con.execute(f"SET temp_directory = {_sql_string(spill)}")
+    return con
 
 
 def ingest_rnainter(
@@ -296,60 +426,73 @@ def ingest_rnainter(
 ) -> IngestResult:
     """Stream RNAInter's file through the filters into ``output`` (Parquet, :data:`INGESTED_SCHEMA`).
 
-    ``row_index`` numbers the well-formed data rows from 0 in file order (later stages use it to keep
-    the first occurrence deterministically). Drops go to ``report`` under the step ``ingest``.
+    ``row_index`` numbers the well-formed data rows (13 columns) from 0 in file order (later stages use
+    it to keep the first occurrence deterministically). Drops go to ``report`` under the step ``ingest``.
     """
     from tqdm import tqdm
 
     source, output = Path(path), Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp")
-    count_sql, kept_sql = classify_sql(config)
     drops: Counter[str] = Counter()
-    malformed: Counter[str] = Counter()
-    malformed_examples: list[str] = []
-    drop_examples: dict[str, str] = {}
+    examples: dict[str, str] = {}
     rows_read = rows_kept = 0
-    con = duckdb.connect()
-    con.execute("SET threads TO 2")
-    writer = pq.ParquetWriter(tmp, INGESTED_SCHEMA, **PARQUET_OPTIONS)
-    try:
-        with open_rnainter(source, config.tar_member) as handle, tqdm(
-            desc="ingest RNAInter", unit=" rows", unit_scale=True, disable=not progress
-        ) as bar:
-            for batch in _blocks(handle, source, config.block_size, malformed, malformed_examples):
-                numbered = batch.append_column(
-                    "row_index", pa.array(range(rows_read, rows_read + batch.num_rows), pa.int64())
-                )
-                con.register("block", numbered)
-                for reason, count, example in con.sql(count_sql).fetchall():
-                    drops[reason] += count
-                    drop_examples.setdefault(reason, example)
-                kept = con.sql(kept_sql).to_arrow_table()
-                con.unregister("block")
-                rows_read += batch.num_rows
-                rows_kept += kept.num_rows
-                writer.write_table(kept.cast(INGESTED_SCHEMA))
-                bar.update(batch.num_rows)
-        writer.close()
-    except BaseException:
-        writer.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        con.close()
+    with tempfile.TemporaryDirectory(prefix=".ingest-", dir=output.parent) as workdir:
+        con = _connect(config, Path(workdir) / "spill")
+        writer = _KeptWriter(tmp)
+        try:
+            with _duckdb_input(source, config, Path(workdir)) as (csv_path, header, compression), tqdm(
+                desc="ingest RNAInter", unit=" rows", unit_scale=True, disable=not progress
+            ) as bar:
+                query = classify_sql(config, read_csv_sql(csv_path, header, compression))
+                for batch in con.sql(query).to_arrow_reader(BATCH_ROWS):
+                    reasons = batch.column(0)
+                    numbered = pa.RecordBatch.from_arrays(
+                        [pa.array(range(rows_read, rows_read + batch.num_rows), pa.int64()), *batch.columns[1:]],
+                        schema=INGESTED_SCHEMA,
+                    )
+                    kept = numbered.filter(pc.is_null(reasons))
+                    writer.add(kept)
+                    if kept.num_rows < batch.num_rows:
+                        _count_reasons(reasons, batch.column(1), drops, examples)
+                    rows_read += batch.num_rows
+                    rows_kept += kept.num_rows
+                    bar.update(batch.num_rows)
+                malformed = con.sql(MALFORMED_SQL).fetchall()
+            writer.close()
+        except BaseException as err:
+            writer.close()
+            tmp.unlink(missing_ok=True)
+            if isinstance(err, duckdb.Error):
+                raise InputError(f"{source}: cannot read as RNAInter's tab-separated format ({err})") from err
+            raise
+        finally:
+            con.close()
     os.replace(tmp, output)
 
-    drops.update(malformed)
+    malformed_total = sum(count for _, count, _ in malformed)
     if report is not None:
-        report.step("rows read (well-formed + malformed)", rows_read + sum(malformed.values()))
-        for reason, count in sorted(malformed.items()):
-            report.drop(INGEST_STEP, reason, count, "; ".join(malformed_examples[:3]) or None)
+        report.step("rows read (well-formed + malformed)", rows_read + malformed_total)
+        for reason, count, example in malformed:
+            report.drop(INGEST_STEP, reason, count, example[:80] if example else None)
         for reason, count in sorted(drops.items()):
-            if reason not in malformed:
-                report.drop(INGEST_STEP, reason, count, drop_examples.get(reason))
+            report.drop(INGEST_STEP, reason, count, examples.get(reason))
         report.step("ingested (after filters)", rows_kept)
-    return IngestResult(output, rows_read + sum(malformed.values()), rows_kept, drops)
+    drops.update({reason: count for reason, count, _ in malformed})
+    return IngestResult(output, rows_read + malformed_total, rows_kept, drops)
+
+
+def _count_reasons(
+    reasons: pa.Array, rnainter_ids: pa.Array, drops: Counter[str], examples: dict[str, str]
+) -> None:
+    """Add one batch's drop counts; the first RNAInterID dropped for a reason is its example."""
+    counts = pc.value_counts(reasons)
+    for reason, count in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True):
+        if reason is None:
+            continue
+        drops[reason] += count
+        if reason not in examples:
+            examples[reason] = rnainter_ids[pc.index(reasons, reason).as_py()].as_py()
 
 
 def source_database(raw_id: str | None) -> str:
