@@ -129,7 +129,7 @@ def embeddings_table(
 @dataclass(frozen=True)
 class _Chunk:
     values: torch.Tensor  # (residues, dim) float16 view of an Arrow buffer
-    table: pa.Table  # keeps the Arrow memory alive as long as the view exists
+    array: np.ndarray  # the same memory as numpy (bulk copies; numpy's float16 conversion is faster)
 
 
 class EmbeddingStore:
@@ -181,16 +181,14 @@ class EmbeddingStore:
             offsets, values, first, width = _float16_rows(batch.column("embedding"), self.dim, where)
             self.dim = width
             residues = int(offsets[-1])
+            # One zero-copy float16 view of the whole batch's values: numpy for bulk work, torch for users.
+            flat = np.frombuffer(
+                values.buffers()[1], dtype=np.float16, count=residues * self.dim, offset=2 * first
+            )
+            array = flat.reshape(residues, self.dim)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # Arrow buffers are read-only; we never write
-                flat = (
-                    torch.frombuffer(
-                        values.buffers()[1], dtype=torch.float16, count=residues * self.dim, offset=2 * first
-                    )
-                    if residues
-                    else torch.empty(0, dtype=torch.float16)
-                )
-            view = flat.view(residues, self.dim)
+                view = torch.from_numpy(array)
             ids = batch.column("id").to_pylist()
             lengths = batch.column("length").to_numpy(zero_copy_only=False)
             counts = np.diff(offsets)
@@ -200,12 +198,14 @@ class EmbeddingStore:
                 raise InputError(
                     f"{where}: id {ids[i]} has length {lengths[i]} but {counts[i]} embedding vectors"
                 )
-            if check_finite and residues and not bool(torch.isfinite(view).all()):
-                row_bad = (~torch.isfinite(view)).any(dim=1).nonzero()[0].item()
+            # float16 NaN / inf = all exponent bits set; a bit test is ~10x faster than isfinite on halves.
+            non_finite = (array.view(np.uint16) & 0x7C00) == 0x7C00 if check_finite and residues else None
+            if non_finite is not None and non_finite.any():
+                row_bad = int(np.nonzero(non_finite.any(axis=1))[0][0])
                 i = int(np.searchsorted(offsets, row_bad, side="right") - 1)
                 raise InputError(f"{where}: embedding of id {ids[i]} contains NaN or infinite values")
             chunk = len(self._chunks)
-            self._chunks.append(_Chunk(view, table))
+            self._chunks.append(_Chunk(view, array))
             for i, seq_id in enumerate(ids):
                 if seq_id is None:
                     raise InputError(f"{where}: row {i} has no id")
@@ -252,21 +252,28 @@ class EmbeddingStore:
                 out.append(seq_id)
         return out
 
+    def get_numpy(self, seq_id: str) -> np.ndarray:
+        """``length x dim`` float16 numpy view (read-only) of the same memory as :meth:`get`."""
+        chunk, start, length = self._lookup(seq_id)
+        return self._chunks[chunk].array[start : start + length]
+
     def padded(
         self, ids: Sequence[str], dtype: torch.dtype = torch.float16, max_length: int | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Stack embeddings into ``(batch, longest, dim)`` plus an attention mask (1 residue, 0 padding)."""
-        rows = self.get_many(ids)
+        rows = [self.get_numpy(seq_id) for seq_id in ids]
         longest = max((len(r) for r in rows), default=0)
         if max_length is not None:
             longest = min(longest, max_length)
-        out = torch.zeros((len(rows), longest, self.dim or 0), dtype=dtype)
-        mask = torch.zeros((len(rows), longest), dtype=torch.long)
+        target = np.float32 if dtype == torch.float32 else np.float16
+        out = np.zeros((len(rows), longest, self.dim or 0), dtype=target)
+        mask = np.zeros((len(rows), longest), dtype=np.int64)
         for i, row in enumerate(rows):
             n = min(len(row), longest)
             out[i, :n] = row[:n]
             mask[i, :n] = 1
-        return out, mask
+        tensor = torch.from_numpy(out)
+        return (tensor if tensor.dtype == dtype else tensor.to(dtype)), torch.from_numpy(mask)
 
 
 @dataclass

@@ -528,12 +528,17 @@ def _tool_versions(provenance: dict[str, Any]) -> dict[str, str]:
 
 
 def _split_reports(configs: list[ConfigTables]) -> dict[str, str]:
-    """Markdown of each split folder's own report (holds the leakage audit), by config name."""
+    """Markdown of each split folder's report and leakage audits (``rnainteract audit``), by config name."""
     reports = {}
     for item in configs:
-        path = Path(item.source) / "split_report.md"
-        if path.exists():
-            reports[item.name] = path.read_text(encoding="utf-8")
+        names = ["split_report.md", "leakage_audit_rna.md", "leakage_audit_protein.md"]
+        parts = [
+            (Path(item.source) / n).read_text(encoding="utf-8")
+            for n in names
+            if (Path(item.source) / n).exists()
+        ]
+        if parts:
+            reports[item.name] = "\n\n".join(p.strip() for p in parts) + "\n"
     return reports
 
 
