@@ -199,7 +199,7 @@ def _demote_headings(markdown: str, levels: int = 2) -> str:
 
 
 def card_summary(readme_text: str) -> str:
-    """The card's summary paragraph (the first section), e.g. for printing after a load."""
+    """The first paragraph of the card's Summary section, e.g. for printing after a load."""
     body = readme_text.split("---", 2)[-1]
     lines, started = [], False
     for line in body.splitlines():
@@ -209,5 +209,8 @@ def card_summary(readme_text: str) -> str:
             started = True
             continue
         if started:
-            lines.append(line)
-    return "\n".join(lines).strip()
+            if not line.strip() and lines:
+                break
+            if line.strip():
+                lines.append(line)
+    return " ".join(lines).strip()

@@ -13,7 +13,6 @@ memory; on a GPU also bf16 and model FLOP utilisation (MFU) against the card's d
 from __future__ import annotations
 
 import argparse
-import argparse as _argparse
 import resource
 import sys
 import time
@@ -22,35 +21,10 @@ import numpy as np
 import torch
 
 from rnainteract_builder.embed.batching import fixed_size_batches, token_budget_batches
-from rnainteract_builder.embed.embedders import FoundationEmbedder
+from rnainteract_builder.embed.embedders import FoundationEmbedder, random_model
 
 #: Dense bf16 peak FLOP/s of common cards (for MFU); unknown cards report MFU as n/a.
 PEAK_BF16 = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L4": 121e12, "A10": 125e12}
-
-
-def rna_fm_full():
-    import fm
-
-    args = _argparse.Namespace(
-        arch="roberta_large",
-        layers=12,
-        embed_dim=640,
-        ffn_embed_dim=5120,
-        attention_heads=20,
-        max_positions=1024,
-        emb_layer_norm_before=True,
-        final_bias=True,
-        token_dropout=False,
-    )
-    alphabet = fm.Alphabet.from_architecture("ESM-1b", theme="rna")
-    return fm.BioBertModel(args, alphabet), alphabet
-
-
-def esm2_150m_full():
-    import esm
-
-    alphabet = esm.data.Alphabet.from_architecture("ESM-1b")
-    return esm.model.esm2.ESM2(num_layers=30, embed_dim=640, attention_heads=20, alphabet=alphabet), alphabet
 
 
 def length_mix(molecule: str, count: int, rng: np.random.Generator) -> list[str]:
@@ -117,7 +91,7 @@ def main() -> int:
         print(f"GPU: {torch.cuda.get_device_name()}")
     rng = np.random.default_rng(0)
     for name in args.models.split(","):
-        model, alphabet = rna_fm_full() if name == "rnafm" else esm2_150m_full()
+        model, alphabet = random_model(name, size="full")
         molecule = "rna" if name == "rnafm" else "protein"
         seqs = length_mix(molecule, args.sequences, rng)
         params = sum(p.numel() for p in model.parameters())

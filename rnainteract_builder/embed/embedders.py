@@ -452,3 +452,50 @@ def default_dtype(device: torch.device | str) -> DType:
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return "bf16"
     return "fp32"
+
+
+#: Architectures of the published models (full) and of small stand-ins for demos and tests (tiny).
+_RNAFM_ARGS = {
+    "full": dict(layers=12, embed_dim=640, ffn_embed_dim=5120, attention_heads=20, max_positions=1024),
+    "tiny": dict(layers=2, embed_dim=32, ffn_embed_dim=64, attention_heads=2, max_positions=1024),
+}
+_ESM2_SIZES = {
+    "esm2_t6_8M": (6, 320),
+    "esm2_t12_35M": (12, 480),
+    "esm2_t30_150M": (30, 640),
+    "esm2_t33_650M": (33, 1280),
+}
+
+
+def random_model(
+    name: str, size: Literal["full", "tiny"] = "tiny", seed: int = 0
+) -> tuple[torch.nn.Module, Any]:
+    """A randomly initialised model of the real class (``fm.BioBertModel`` / ``esm...ESM2``) and its alphabet.
+
+    ``full`` has the published architecture (same compute as the real weights, for benchmarks); ``tiny``
+    is a 2-layer stand-in for demos on machines without the weights. Pass it as ``get_embedder(name,
+    model=random_model(name))``; its embeddings mean nothing biologically.
+    """
+    torch.manual_seed(seed)
+    if name == "rnafm":
+        import fm
+
+        args = argparse.Namespace(
+            arch="roberta_large",
+            emb_layer_norm_before=True,
+            final_bias=True,
+            token_dropout=False,
+            **_RNAFM_ARGS[size],
+        )
+        alphabet = fm.Alphabet.from_architecture("ESM-1b", theme="rna")
+        return fm.BioBertModel(args, alphabet).eval(), alphabet
+    if name in _ESM2_SIZES:
+        import esm
+
+        layers, dim = _ESM2_SIZES[name] if size == "full" else (2, 32)
+        alphabet = esm.data.Alphabet.from_architecture("ESM-1b")
+        heads = 20 if size == "full" else 2
+        return esm.model.esm2.ESM2(
+            num_layers=layers, embed_dim=dim, attention_heads=heads, alphabet=alphabet
+        ).eval(), alphabet
+    raise InputError(f"no random stand-in for {name!r}; choose rnafm or an esm2_* name")

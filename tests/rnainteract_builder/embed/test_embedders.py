@@ -186,3 +186,18 @@ def test_corrupt_checkpoint_is_an_input_error(tmp_path, monkeypatch):
     (folder / "esm2_t6_8M_UR50D.pt").write_bytes(b"truncated")
     with pytest.raises(InputError, match="not a usable esm2_t6_8M checkpoint"):
         get_embedder("esm2_t6_8M")
+
+
+@pytest.mark.parametrize("name", ["rnafm", "esm2_t30_150M"])
+def test_random_stand_in_models_are_the_real_classes(name):
+    import esm
+    import fm
+
+    from rnainteract_builder.embed.embedders import random_model
+
+    model, alphabet = random_model(name, size="tiny")
+    assert isinstance(model, fm.BioBertModel if name == "rnafm" else esm.model.esm2.ESM2)
+    embedder = get_embedder(name, model=(model, alphabet))
+    assert embedder.embed(["ACGU" if name == "rnafm" else "MKTW"])[0].shape == (4, 32)
+    with pytest.raises(InputError, match="no random stand-in"):
+        random_model("onehot")
