@@ -22,7 +22,9 @@ def _random_sequence(rng: np.random.Generator, letters: str, weights: list[float
     return "".join(rng.choice(list(letters), size=length, p=p))
 
 
-def planted_tables(n_rna: int = 24, n_protein: int = 24, seed: int = 0) -> tuple[pa.Table, pa.Table, pa.Table]:
+def planted_tables(
+    n_rna: int = 24, n_protein: int = 24, seed: int = 0
+) -> tuple[pa.Table, pa.Table, pa.Table]:
     rng = np.random.default_rng(seed)
     rnas, proteins = [], []
     for i in range(n_rna):
@@ -34,7 +36,7 @@ def planted_tables(n_rna: int = 24, n_protein: int = 24, seed: int = 0) -> tuple
         group = i % 2
         letters = "ACDEFGHIKLMNPQRSTVWY"
         weights = [1.0] * 20
-        for letter in ("KR" if group == 0 else "DE"):
+        for letter in "KR" if group == 0 else "DE":
             weights[letters.index(letter)] = 8.0
         seq = _random_sequence(rng, letters, weights, int(rng.integers(60, 140)))
         proteins.append((sequence_id(seq, "protein"), seq, group))
@@ -42,18 +44,35 @@ def planted_tables(n_rna: int = 24, n_protein: int = 24, seed: int = 0) -> tuple
     for r_id, _, r_group in rnas:
         for p_id, _, p_group in proteins:
             if rng.random() < 0.35:
-                rows.append((f"{r_id}|{p_id}", r_id, p_id, int(r_group == p_group), f"fam{r_group}", f"clan{p_group}"))
+                rows.append(
+                    (f"{r_id}|{p_id}", r_id, p_id, int(r_group == p_group), f"fam{r_group}", f"clan{p_group}")
+                )
     pair_id, rna_id, protein_id, label, family, clan = map(list, zip(*rows, strict=True))
     interactions = schema.conform(
-        pa.table({"pair_id": pair_id, "rna_id": rna_id, "protein_id": protein_id,
-                  "label": pa.array(label, pa.int8()), "rna_family": family, "protein_clan": clan}),
+        pa.table(
+            {
+                "pair_id": pair_id,
+                "rna_id": rna_id,
+                "protein_id": protein_id,
+                "label": pa.array(label, pa.int8()),
+                "rna_family": family,
+                "protein_clan": clan,
+            }
+        ),
         schema.INTERACTIONS,
     )
 
     def sequences(items: list[tuple[str, str, int]]) -> pa.Table:
-        return schema.conform(pa.table({"id": [i for i, _, _ in items], "sequence": [s for _, s, _ in items],
-                                        "length": pa.array([len(s) for _, s, _ in items], pa.int32())}),
-                              schema.SEQUENCES)
+        return schema.conform(
+            pa.table(
+                {
+                    "id": [i for i, _, _ in items],
+                    "sequence": [s for _, s, _ in items],
+                    "length": pa.array([len(s) for _, s, _ in items], pa.int32()),
+                }
+            ),
+            schema.SEQUENCES,
+        )
 
     return interactions, sequences(rnas), sequences(proteins)
 

@@ -46,8 +46,9 @@ def test_constant_baselines(planted_split: tuple[PairData, PairData]) -> None:
 
 
 @pytest.mark.parametrize("name", [*LEARNING, "all-positive"])
-def test_saved_model_reloads_to_identical_predictions(name: str, planted_split: tuple[PairData, PairData],
-                                                      tmp_path: Path) -> None:
+def test_saved_model_reloads_to_identical_predictions(
+    name: str, planted_split: tuple[PairData, PairData], tmp_path: Path
+) -> None:
     train, test = planted_split
     model = _fit(name, train)
     before = model.predict_proba(test)
@@ -61,8 +62,9 @@ def test_saved_model_reloads_to_identical_predictions(name: str, planted_split: 
 @pytest.mark.parametrize("name", ["rpiseq-rf", "ipminer", "xrpi", "rpiseq-svm"])
 def test_seeded(name: str, planted_split: tuple[PairData, PairData]) -> None:
     train, test = planted_split
-    np.testing.assert_array_equal(_fit(name, train, seed=3).predict_proba(test),
-                                  _fit(name, train, seed=3).predict_proba(test))
+    np.testing.assert_array_equal(
+        _fit(name, train, seed=3).predict_proba(test), _fit(name, train, seed=3).predict_proba(test)
+    )
 
 
 def test_untrusted_skops_type_is_refused(planted_split: tuple[PairData, PairData], tmp_path: Path) -> None:
@@ -93,3 +95,21 @@ def test_pair_rate_needs_groups(planted: PairData) -> None:
 def test_missing_sequence_is_a_clear_error(planted: PairData) -> None:
     with pytest.raises(InputError, match="no sequence"):
         PairData(planted.rna_ids, planted.protein_ids, {}, planted.protein_sequences, planted.labels)
+
+
+@pytest.mark.slow
+def test_rpiembeddor_method_learns_and_reloads(tmp_path: Path) -> None:
+    """The project's model through the training API, one-hot inputs, tiny settings (CPU, ~10 s)."""
+    from tests.rpiembeddor_hf.baselines.conftest import planted_tables
+
+    data = PairData.from_tables(*planted_tables(n_rna=12, n_protein=12))
+    order = np.random.default_rng(1).permutation(len(data))
+    cut = int(0.7 * len(data))
+    train, test = data.subset(np.sort(order[:cut])), data.subset(np.sort(order[cut:]))
+    model = make_method("rpiembeddor", epochs=15, warmup_steps=10, learning_rate=3e-3, validation_fraction=0.0,
+                        model={"d_model": 32, "dim_feedforward": 16, "pooling": "mean", "dropout": 0.0})
+    probs = model.fit(train).predict_proba(test)
+    assert roc_auc_score(test.y, probs) > 0.75
+    model.save(tmp_path / "m")
+    assert (tmp_path / "m" / "model" / "model.safetensors").is_file()
+    np.testing.assert_array_equal(load_method(tmp_path / "m").predict_proba(test), probs)
