@@ -28,6 +28,12 @@ class RPIembeddorConfig(PretrainedConfig):
         rna_embedding_model / protein_embedding_model: names of the embedders the model was trained on, so
             users feed it matching embeddings (recorded, not used by the forward pass).
         initializer_range: standard deviation of the normal initialisation of linear layers.
+        threshold: decision threshold: a pair is called interacting when its probability is at or above it.
+            Training stores the one chosen on the validation split (``--threshold-metric``, default: the
+            threshold that maximises MCC there); prediction and evaluation use it unless told otherwise.
+            0.5 for an untrained model. Probabilities are not calibrated, so a threshold chosen on data
+            like yours (held out from training) is better than 0.5.
+        threshold_source: how ``threshold`` was chosen, in words (shown by evaluation and the model card).
     """
 
     model_type = "rpiembeddor"
@@ -45,6 +51,8 @@ class RPIembeddorConfig(PretrainedConfig):
         rna_embedding_model: str | None = "rnafm",
         protein_embedding_model: str | None = "esm2_t30_150M",
         initializer_range: float = 0.02,
+        threshold: float = 0.5,
+        threshold_source: str | None = None,
         **kwargs,
     ) -> None:
         if pooling not in POOLING_MODES:
@@ -67,6 +75,8 @@ class RPIembeddorConfig(PretrainedConfig):
                 raise ValueError(f"{name} must be positive, got {value}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         self.rna_embedding_dim = rna_embedding_dim
         self.protein_embedding_dim = protein_embedding_dim
         self.d_model = d_model
@@ -78,6 +88,8 @@ class RPIembeddorConfig(PretrainedConfig):
         self.rna_embedding_model = rna_embedding_model
         self.protein_embedding_model = protein_embedding_model
         self.initializer_range = initializer_range
+        self.threshold = float(threshold)
+        self.threshold_source = threshold_source
         super().__init__(**kwargs)
 
     @property

@@ -5,6 +5,10 @@ works offline), which computes them with scikit-learn via :func:`rpiembeddor_hf.
 A report is ``metrics.json`` + ``metrics.md`` (model and the all-positive / all-negative baselines, the
 confusion counts in words) + ``roc.png`` / ``pr.png`` + ``predictions.parquet``. Positive-only sets (e.g.
 RPI2825) report recall and say why the other numbers are not informative there.
+
+The decision threshold of the threshold metrics is the model's own (``config.threshold``, chosen on the
+validation split at training time) unless one is given; every report says which threshold it used and
+where it came from.
 """
 
 from __future__ import annotations
@@ -147,6 +151,8 @@ class EvaluationReport:
     baselines: dict[str, dict[str, Any]]
     note: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Where the threshold of the threshold metrics came from, in words.
+    threshold_source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -155,15 +161,39 @@ class EvaluationReport:
             "baselines": self.baselines,
             "note": self.note,
             "confusion": confusion_sentence(self.model),
+            "threshold": self.model["threshold"],
+            "threshold_source": self.threshold_source,
             **self.extra,
         }
 
     def markdown(self, model_name: str = "RPIembeddor") -> str:
-        return metrics_table({model_name: self.model, **self.baselines}, title=self.name, note=self.note)
+        table = metrics_table({model_name: self.model, **self.baselines}, title=self.name, note=self.note)
+        return table + threshold_line(self.model["threshold"], self.threshold_source)
+
+
+def threshold_line(threshold: float, source: str | None) -> str:
+    """One Markdown paragraph saying which threshold the threshold metrics used and why."""
+    if not source:
+        return ""
+    return f"\nThreshold {threshold:.4g} ({source}). AUROC and AUPRC do not depend on it.\n"
+
+
+def model_threshold(model: torch.nn.Module) -> tuple[float, str]:
+    """The model's stored decision threshold and where it came from (0.5 for a model saved without one)."""
+    value = getattr(model.config, "threshold", None)
+    if value is None:
+        return 0.5, "default 0.5: the model config stores no threshold"
+    source = getattr(model.config, "threshold_source", None)
+    return float(value), f"from the model config: {source}" if source else "from the model config"
 
 
 def evaluation_report(
-    name: str, labels: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5, **extra: Any
+    name: str,
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    threshold: float = 0.5,
+    threshold_source: str | None = None,
+    **extra: Any,
 ) -> EvaluationReport:
     model = compute_metrics(labels, probabilities, threshold)
     baselines = {
@@ -175,7 +205,7 @@ def evaluation_report(
         note = POSITIVE_ONLY_NOTE
     elif model["n_positive"] == 0:
         note = NEGATIVE_ONLY_NOTE
-    return EvaluationReport(name, model, baselines, note, dict(extra))
+    return EvaluationReport(name, model, baselines, note, dict(extra), threshold_source)
 
 
 def confusion_sentence(m: dict[str, Any]) -> str:
@@ -291,15 +321,32 @@ def evaluate_model(
     model: torch.nn.Module,
     data: PairData,
     out_dir: Path | None = None,
-    threshold: float = 0.5,
+    threshold: float | None = None,
     batch_size: int = 64,
     accelerator: Any | None = None,
 ) -> EvaluationReport:
-    """Score ``data`` with ``model`` and (on the main process) write the report to ``out_dir``."""
+    """Score ``data`` with ``model`` and (on the main process) write the report to ``out_dir``.
+
+    ``threshold`` defaults to the model's own (``config.threshold``, chosen on validation in training).
+    """
     data.check_widths(model.config.rna_embedding_dim, model.config.protein_embedding_dim)
+    if threshold is None:
+        threshold, source = model_threshold(model)
+    else:
+        if not 0.0 <= threshold <= 1.0:
+            raise InputError(f"threshold must be between 0 and 1, not {threshold}")
+        source = "given with --threshold, overriding the model's"
+        stored = getattr(model.config, "threshold", None)
+        if stored is not None:
+            source += f" {float(stored):.4g}"
     predictions = predict(model, data, batch_size=batch_size, accelerator=accelerator)
     report = evaluation_report(
-        data.name, predictions.labels, predictions.probabilities, threshold, pairs=len(data)
+        data.name,
+        predictions.labels,
+        predictions.probabilities,
+        threshold,
+        threshold_source=source,
+        pairs=len(data),
     )
     if out_dir is not None and (accelerator is None or accelerator.is_main_process):
         write_report(report, predictions, out_dir)
@@ -348,8 +395,12 @@ def evaluate_command(
         int, typer.Option(help="Seed of the random ablation embeddings (must match training).")
     ] = 0,
     threshold: Annotated[
-        float, typer.Option(help="Probability at or above which a pair is called interacting.")
-    ] = 0.5,
+        float | None,
+        typer.Option(
+            help="Probability at or above which a pair is called interacting (default: the model's own, "
+            "chosen on the validation split in training; 0.5 if it has none)."
+        ),
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Pairs per batch.")] = 64,
     max_length: Annotated[int | None, typer.Option(help="Truncate sequences to this many residues.")] = None,
     name: Annotated[str | None, typer.Option(help="Name of the evaluated set in the report.")] = None,

@@ -12,6 +12,11 @@ Defaults (paper): AdamW lr 1e-3, weight decay 0.1, 1,000 warm-up steps then cosi
 the schedule count single-process batches: with N processes Accelerate advances it N steps per update, so
 the schedule follows the data seen, not the number of processes.
 
+Decision threshold: after the best checkpoint is picked, the threshold that maximises
+``threshold_metric`` (default MCC) over the validation probabilities is stored in ``model.config.threshold``
+(see :mod:`rpiembeddor_hf.thresholds`); the final validation / test reports use it. The test split is
+never used to choose anything.
+
 Output folder of one seed::
 
     model/              best checkpoint: config.json, model.safetensors, model code (remote code),
@@ -45,10 +50,12 @@ from rpiembeddor_hf.evaluation import (
     evaluation_report,
     metrics_table,
     predict,
+    threshold_line,
     write_report,
 )
 from rpiembeddor_hf.metrics import METRIC_NAMES, mean_std
 from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel
+from rpiembeddor_hf.thresholds import THRESHOLD_METRICS, ThresholdChoice, choose_threshold
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +82,10 @@ class TrainingConfig:
     max_length: int | None = None
     group_by_length: bool = True
     best_metric: str = "auroc"
+    #: Threshold of the per-epoch validation metrics, and the one stored with ``threshold_metric="fixed"``.
     threshold: float = 0.5
+    #: Metric maximised over the validation probabilities to choose the stored decision threshold.
+    threshold_metric: str = "mcc"
     resume: bool = False
     stop_after_epochs: int | None = None
     tensorboard: bool = False
@@ -96,6 +106,12 @@ class TrainingConfig:
             )
         if self.warmup_steps < 0 or self.learning_rate <= 0:
             raise InputError("warm-up steps must be >= 0 and the learning rate positive")
+        if self.threshold_metric not in THRESHOLD_METRICS:
+            raise InputError(
+                f"threshold metric must be one of {', '.join(THRESHOLD_METRICS)}, not {self.threshold_metric!r}"
+            )
+        if not 0.0 <= self.threshold <= 1.0:
+            raise InputError(f"threshold must be between 0 and 1, not {self.threshold}")
 
 
 @dataclass
@@ -103,6 +119,7 @@ class TrainingResult:
     model: RPIembeddorModel
     output_dir: Path
     best_epoch: int
+    threshold: ThresholdChoice
     validation: dict[str, Any] | None
     test: dict[str, Any] | None
     history: list[dict[str, Any]]
@@ -113,6 +130,7 @@ class TrainingResult:
         return {
             "output_dir": str(self.output_dir),
             "best_epoch": self.best_epoch,
+            "threshold": asdict(self.threshold),
             "validation": self.validation,
             "test": self.test,
             "num_processes": self.num_processes,
@@ -279,17 +297,28 @@ def train_model(
     unwrapped = accelerator.unwrap_model(model)
     unwrapped.load_state_dict(load_file(out / MODEL_DIR / "model.safetensors"))
     identical = _parameters_identical(accelerator, unwrapped)
+    scored = {
+        name: predict(model, split, config.batch_size, accelerator, show_progress=config.show_progress)
+        for name, split in (("validation", validation), ("test", test))
+        if split is not None and split.labels is not None
+    }
+    # Every rank holds all gathered validation predictions, so every rank chooses the same threshold.
+    choice = _choose_threshold(config, validation, scored.get("validation"), state["best_epoch"])
+    unwrapped.config.threshold, unwrapped.config.threshold_source = choice.threshold, choice.source
+    if main:
+        _save_model_atomic(unwrapped, out / MODEL_DIR)
+    accelerator.wait_for_everyone()
     results: dict[str, EvaluationReport] = {}
-    for split in (validation, test):
-        if split is None or split.labels is None:
-            continue
-        preds = predict(model, split, config.batch_size, accelerator, show_progress=config.show_progress)
-        report = evaluation_report(split.name, preds.labels, preds.probabilities, config.threshold)
-        results["validation" if split is validation else "test"] = report
+    for name, preds in scored.items():
+        results[name] = evaluation_report(
+            (validation if name == "validation" else test).name,
+            preds.labels,
+            preds.probabilities,
+            choice.threshold,
+            threshold_source=choice.source,
+        )
         if main:
-            write_report(
-                report, preds, out / "evaluation" / ("validation" if split is validation else "test")
-            )
+            write_report(results[name], preds, out / "evaluation" / name)
     if config.tensorboard:
         accelerator.end_training()
     best = RPIembeddorModel.from_pretrained(out / MODEL_DIR) if main else unwrapped
@@ -297,6 +326,7 @@ def train_model(
         model=best,
         output_dir=out,
         best_epoch=state["best_epoch"],
+        threshold=choice,
         validation=results["validation"].model if "validation" in results else None,
         test=results["test"].model if "test" in results else None,
         history=state["history"],
@@ -318,6 +348,33 @@ def train_model(
         )
     accelerator.wait_for_everyone()
     return result
+
+
+def _choose_threshold(
+    config: TrainingConfig, validation: PairData | None, preds: Any | None, best_epoch: int
+) -> ThresholdChoice:
+    """The decision threshold stored with the model: chosen on the validation predictions of the best
+    checkpoint (``config.threshold_metric``), or ``config.threshold`` when fixed or without validation."""
+    if preds is None:
+        if config.threshold_metric == "fixed":
+            return choose_threshold([], [], "fixed", config.threshold)
+        return ThresholdChoice(
+            config.threshold,
+            "fixed",
+            None,
+            f"fixed at {config.threshold:g}: no labelled validation split to choose a threshold on",
+        )
+    choice = choose_threshold(
+        preds.labels, preds.probabilities, config.threshold_metric, config.threshold, validation.name
+    )
+    if choice.metric == "fixed":
+        return choice
+    return ThresholdChoice(
+        choice.threshold,
+        choice.metric,
+        choice.value,
+        f"{choice.source}, best checkpoint (epoch {best_epoch})",
+    )
 
 
 def _parameters_identical(accelerator: Any, model: torch.nn.Module) -> bool:
@@ -398,8 +455,19 @@ class SeedsResult:
                 label = f"RPIembeddor ({len(self.runs)} seed{'s' if len(self.runs) > 1 else ''})"
                 rows = {label: self.summary[split]}
                 rows.update(self.summary.get(f"{split}_baselines", {}))
-                parts.append(metrics_table(rows, title=split))
+                parts.append(metrics_table(rows, title=split) + self.threshold_text())
         return "\n".join(parts)
+
+    def threshold_text(self) -> str:
+        """Which decision threshold(s) the threshold metrics used: each seed's own, stored in its model."""
+        choices = {seed: run.threshold for seed, run in self.runs.items()}
+        if len(choices) == 1:
+            choice = next(iter(choices.values()))
+            return threshold_line(choice.threshold, choice.source)
+        listed = ", ".join(f"seed {s}: {c.threshold:.4g}" for s, c in choices.items())
+        first = next(iter(choices.values()))
+        how = first.source.split(":")[0] if first.metric != "fixed" else first.source
+        return f"\nThresholds ({how}, each seed's own, stored in its model): {listed}.\n"
 
 
 def train_seeds(
@@ -489,6 +557,15 @@ def model_card(
         f"steps then cosine decay, batch {config.batch_size}, {config.epochs} epochs, seed {config.seed}, "
         f"mixed precision `{config.mixed_precision}`, {result.num_processes} process(es). Best epoch "
         f"{result.best_epoch} by validation {config.best_metric}.",
+        "",
+        "## Decision threshold",
+        "",
+        f"`config.threshold` = {result.threshold.threshold:.4g}: {result.threshold.source}. Prediction "
+        "(`rpiembeddor predict`, `predict_pairs`, the pipeline) and `rpiembeddor evaluate` call a pair "
+        "interacting when its probability is at or above it, unless given `--threshold`. The probabilities "
+        "are not calibrated, so the threshold only transfers to data like the validation split; for other "
+        "data choose one on held-out labelled pairs of that kind (never on the test set). The threshold-free "
+        "AUROC / AUPRC below do not depend on it.",
         "",
         "## Results",
         "",
@@ -683,7 +760,19 @@ def train_command(
             help="Validation metric that picks the best checkpoint (auroc, auprc, f1, mcc, ... or loss)."
         ),
     ] = "auroc",
-    threshold: Annotated[float, typer.Option(help="Probability threshold of the threshold metrics.")] = 0.5,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            help="Threshold of the per-epoch validation metrics, and the one stored with --threshold-metric fixed."
+        ),
+    ] = 0.5,
+    threshold_metric: Annotated[
+        str,
+        typer.Option(
+            help="mcc | f1 | youden: store the threshold that maximises it on the validation split (best "
+            "checkpoint); fixed: store --threshold."
+        ),
+    ] = "mcc",
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from <out>/checkpoint after the last finished epoch.")
     ] = False,
@@ -756,6 +845,7 @@ def train_command(
         group_by_length=group_by_length,
         best_metric=best_metric,
         threshold=threshold,
+        threshold_metric=threshold_metric,
         resume=resume,
         stop_after_epochs=stop_after_epochs,
         tensorboard=tensorboard,

@@ -17,6 +17,7 @@ from rpiembeddor_hf.evaluation import (
     confusion_sentence,
     evaluation_report,
     load_metric,
+    predict,
     write_report,
 )
 
@@ -92,3 +93,34 @@ def test_positive_only_set_reports_recall_and_explains(tmp_path):
     paths = write_report(report, Predictions([str(i) for i in range(10)], labels, probs), tmp_path)
     assert "roc" not in paths  # no curve with one class
     assert "only recall" in (tmp_path / "metrics.md").read_text()
+
+
+def test_evaluate_model_uses_the_threshold_stored_in_the_model(toy_data):
+    import torch
+
+    from rpiembeddor_hf import RPIembeddorConfig, RPIembeddorModel
+    from rpiembeddor_hf.data import EmbeddingSource, PairData, read_tables
+    from rpiembeddor_hf.evaluation import evaluate_model
+
+    torch.manual_seed(0)
+    model = RPIembeddorModel(
+        RPIembeddorConfig(rna_embedding_dim=6, protein_embedding_dim=10, d_model=16, dim_feedforward=8)
+    ).eval()
+    table = read_tables([toy_data / "split" / "test.parquet"])
+    stores = {
+        m: EmbeddingSource("stored", [toy_data / f"{m}_embeddings.parquet"]).open(m, None, [])
+        for m in ("rna", "protein")
+    }
+    data = PairData(table, stores["rna"], stores["protein"], name="toy test")
+    probs = evaluate_model(model, data, threshold=0.0).model  # everything called interacting
+    assert probs["tp"] + probs["fp"] == len(data)
+    scores = predict(model, data).probabilities
+    model.config.threshold = float(np.median(scores))
+    model.config.threshold_source = "chosen on validation: maximises MCC"
+    report = evaluate_model(model, data)
+    assert report.model["threshold"] == model.config.threshold
+    assert report.model["tp"] + report.model["fp"] == int((scores >= model.config.threshold).sum())
+    assert report.threshold_source == "from the model config: chosen on validation: maximises MCC"
+    assert f"Threshold {model.config.threshold:.4g} (from the model config" in report.markdown()
+    overridden = evaluate_model(model, data, threshold=0.9)
+    assert overridden.model["threshold"] == 0.9 and "given with --threshold" in overridden.threshold_source

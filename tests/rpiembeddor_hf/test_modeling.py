@@ -51,6 +51,9 @@ def test_config_rejects_bad_values():
         RPIembeddorConfig(pooling="max")
     with pytest.raises(ValueError, match="divisible"):
         RPIembeddorConfig(d_model=10, num_attention_heads=3)
+    with pytest.raises(ValueError, match="threshold"):
+        RPIembeddorConfig(threshold=1.2)
+    assert RPIembeddorConfig().threshold == 0.5
 
 
 def _pad(x: torch.Tensor, extra: int) -> torch.Tensor:
@@ -168,6 +171,7 @@ def _same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
 
 def test_save_and_reload_through_auto_classes(tmp_path):
     model = tiny_model(seed=3, pooling="mean")
+    model.config.threshold, model.config.threshold_source = 0.3125, "chosen on validation: maximises MCC"
     folder = (tmp_path / "model").resolve()
     model.save_pretrained(folder)
     assert (folder / "model.safetensors").exists()
@@ -176,6 +180,8 @@ def test_save_and_reload_through_auto_classes(tmp_path):
     assert set(auto_map) == {"AutoConfig", "AutoModel", "AutoModelForSequenceClassification"}
     assert isinstance(AutoConfig.from_pretrained(folder), RPIembeddorConfig)
     reloaded = AutoModel.from_pretrained(folder).eval()
+    assert reloaded.config.threshold == 0.3125  # the decision threshold travels with the weights
+    assert reloaded.config.threshold_source == "chosen on validation: maximises MCC"
     assert type(reloaded) is RPIembeddorModel
     assert _same_weights(model, reloaded)
     classifier = AutoModelForSequenceClassification.from_pretrained(folder)

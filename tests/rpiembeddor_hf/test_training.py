@@ -13,8 +13,10 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoModel
 
+from rnainteract_builder.parquet_io import read_parquet
 from rpiembeddor_hf import RPIembeddorModel
 from rpiembeddor_hf.cli import main
+from rpiembeddor_hf.thresholds import choose_threshold
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = [
@@ -61,6 +63,18 @@ def test_train_writes_a_loadable_model_folder_with_card(toy_data, tmp_path, caps
     assert list((out / "logs" / "seed-4").rglob("events.out.tfevents*"))
     reloaded = AutoModel.from_pretrained(model_dir)
     assert isinstance(reloaded, RPIembeddorModel) and reloaded.config.rna_embedding_dim == 6
+    # The stored threshold maximises MCC over the best checkpoint's validation probabilities.
+    validation = read_parquet(out / "seed-4" / "evaluation" / "validation" / "predictions.parquet")
+    labels, probs = (validation.column(c).to_numpy() for c in ("label", "probability"))
+    expected = choose_threshold(labels, probs, "mcc")
+    assert reloaded.config.threshold == pytest.approx(expected.threshold)
+    assert "maximises MCC" in reloaded.config.threshold_source
+    assert metrics["threshold"]["threshold"] == pytest.approx(expected.threshold)
+    assert "## Decision threshold" in card and "maximises MCC" in card
+    saved = json.loads((out / "seed-4" / "evaluation" / "test" / "metrics.json").read_text())
+    assert (
+        saved["threshold"] == pytest.approx(expected.threshold) and "validation" in saved["threshold_source"]
+    )
     # The two seeds really trained different models.
     a, b = (load_file(out / f"seed-{s}" / "model" / "model.safetensors") for s in (4, 5))
     assert not torch.equal(a["classifier.0.weight"], b["classifier.0.weight"])
@@ -118,10 +132,18 @@ def test_onehot_ablation_trains_and_evaluates(toy_data, tmp_path, capsys):
         str(tmp_path / "eval"),
     ]
     assert main(evaluated) == 0
-    assert "| RPIembeddor |" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "| RPIembeddor |" in printed
+    stored = json.loads((out / "model" / "config.json").read_text())["threshold"]
+    assert f"Threshold {stored:.4g} (from the model config: chosen on validation" in printed
     saved = json.loads((tmp_path / "eval" / "metrics.json").read_text())["model"]
     trained = json.loads((out / "evaluation" / "test" / "metrics.json").read_text())["model"]
-    assert saved == pytest.approx(trained)
+    assert saved["threshold"] == stored  # evaluate defaults to the model's own threshold ...
+    assert saved == pytest.approx(trained)  # ... so it reproduces training's test scores
+    assert main([*evaluated[:-1], str(tmp_path / "eval-fixed"), "--threshold", "0.5"]) == 0
+    assert "given with --threshold" in capsys.readouterr().out
+    fixed = json.loads((tmp_path / "eval-fixed" / "metrics.json").read_text())
+    assert fixed["model"]["threshold"] == 0.5 and fixed["model"]["auroc"] == pytest.approx(trained["auroc"])
     # Stored 6-d RNA embeddings do not fit a model trained on one-hot (5-d): clear error, exit 2.
     wrong = [
         *evaluated[:-6],
