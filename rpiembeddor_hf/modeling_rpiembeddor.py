@@ -19,6 +19,12 @@ The forward pass is split in two so that a screen of many pairs computes each mo
 :meth:`RPIembeddorModel.encode_molecule` (projection and first-layer self-attention: depends on one
 molecule only) and :meth:`RPIembeddorModel.forward_pair` (everything that needs both).
 
+With ``first`` pooling and one layer (the paper's configuration) only RNA position 0 reaches the
+classifier, and the RNA cross-attends to the protein's *projected input*, so :meth:`RPIembeddorModel.forward`
+skips what cannot change the output: the protein's self-attention and the self-attention outputs of RNA
+positions other than 0 (their keys and values are still used). The result is identical and the cost grows
+linearly, not quadratically, with sequence length.
+
 This file imports only torch, transformers and its configuration file, so a saved model folder works as
 remote code (``trust_remote_code=True``) without the rpiembeddor_hf package.
 """
@@ -133,13 +139,15 @@ class RPIembeddorLayer(nn.Module):
         self.dropout = nn.Dropout(p)
 
     def self_block(
-        self, x: torch.Tensor, padding: torch.Tensor, need_weights: bool
+        self, x: torch.Tensor, padding: torch.Tensor, need_weights: bool, queries: int | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Self-attention block; ``queries`` limits the output to the first positions (all keys used)."""
         h = self.self_attention_norm(x)
+        q = h if queries is None else h[:, :queries]
         out, weights = self.self_attention(
-            h, h, h, key_padding_mask=padding, need_weights=need_weights, average_attn_weights=False
+            q, h, h, key_padding_mask=padding, need_weights=need_weights, average_attn_weights=False
         )
-        return x + self.dropout(out), weights
+        return x[:, : q.shape[1]] + self.dropout(out), weights
 
     def cross_block(
         self, x: torch.Tensor, other: torch.Tensor, other_padding: torch.Tensor, need_weights: bool
@@ -204,11 +212,15 @@ class RPIembeddorModel(RPIembeddorPreTrainedModel):
         embeddings: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
         output_attentions: bool = False,
+        self_attend: str = "all",
     ) -> RPIembeddorMoleculeEncoding:
         """Projection and first-layer self-attention of one molecule (``"rna"`` or ``"protein"``).
 
         ``embeddings`` is ``(batch, length, embedding_dim)`` (or ``(length, embedding_dim)`` for one
         molecule); ``attention_mask`` is 1 for real positions and 0 for padding (all real when omitted).
+        ``self_attend``: ``all`` (default; what a screening cache needs), ``first`` (only position 0's
+        self-attention output) or ``none`` (``self_attended`` is None): :meth:`forward` asks for less when
+        the rest cannot reach the output.
         """
         if molecule not in MOLECULES:
             raise ValueError(f"molecule must be one of {MOLECULES}, got {molecule!r}")
@@ -233,7 +245,14 @@ class RPIembeddorModel(RPIembeddorPreTrainedModel):
         projection = self.rna_projection if molecule == "rna" else self.protein_projection
         first_layer = (self.rna_layers if molecule == "rna" else self.protein_layers)[0]
         x = projection(embeddings.to(projection[0].weight.dtype))
-        self_attended, weights = first_layer.self_block(x, attention_mask == 0, output_attentions)
+        if self_attend not in ("all", "first", "none"):
+            raise ValueError(f"self_attend must be all, first or none, got {self_attend!r}")
+        self_attended, weights = None, None
+        if self_attend != "none":
+            queries = 1 if self_attend == "first" else None
+            self_attended, weights = first_layer.self_block(
+                x, attention_mask == 0, output_attentions, queries
+            )
         return RPIembeddorMoleculeEncoding(
             layer_input=x, self_attended=self_attended, attention_mask=attention_mask, self_attention=weights
         )
@@ -321,9 +340,18 @@ class RPIembeddorModel(RPIembeddorPreTrainedModel):
         masks (1 real, 0 padding); ``labels`` (0/1) add the BCE loss."""
         if protein_embeddings is None:
             raise ValueError("protein_embeddings are required")
-        rna = self.encode_molecule("rna", rna_embeddings, rna_attention_mask, output_attentions)
+        # Paper configuration: only RNA position 0 of the single layer reaches the classifier, and it
+        # cross-attends to the protein's projected input, so skip what cannot change the output.
+        lean = self.config.pooling == "first" and len(self.rna_layers) == 1 and not output_attentions
+        rna = self.encode_molecule(
+            "rna", rna_embeddings, rna_attention_mask, output_attentions, "first" if lean else "all"
+        )
         protein = self.encode_molecule(
-            "protein", protein_embeddings, protein_attention_mask, output_attentions
+            "protein",
+            protein_embeddings,
+            protein_attention_mask,
+            output_attentions,
+            "none" if lean else "all",
         )
         out = self.forward_pair(rna, protein, labels=labels, output_attentions=output_attentions)
         if return_dict is False:

@@ -232,3 +232,24 @@ def test_remote_code_works_without_the_package(tmp_path):
     got = eval(done.stdout.strip().splitlines()[-1])
     assert got == pytest.approx(expected, abs=1e-6)
     assert Path(folder / "modeling_rpiembeddor.py").read_text().count("import rpiembeddor_hf") == 0
+
+
+def test_lean_forward_of_the_paper_configuration_equals_the_full_computation():
+    # first pooling + 1 layer: forward skips the protein self-attention and RNA positions > 0.
+    model = tiny_model(seed=7, pooling="first", num_layers=1)
+    rna, protein = torch.randn(3, 6, 6), torch.randn(3, 9, 10)
+    rna_mask = torch.tensor([[1] * 6, [1] * 2 + [0] * 4, [1] * 4 + [0] * 2])
+    protein_mask = torch.tensor([[1] * 9, [1] * 3 + [0] * 6, [1] * 7 + [0] * 2])
+    with torch.no_grad():
+        full = model.forward_pair(
+            model.encode_molecule("rna", rna, rna_mask),
+            model.encode_molecule("protein", protein, protein_mask),
+        )
+        lean_rna = model.encode_molecule("rna", rna, rna_mask, self_attend="first")
+        lean_protein = model.encode_molecule("protein", protein, protein_mask, self_attend="none")
+        lean = model(rna, rna_mask, protein, protein_mask)
+    assert lean_rna.self_attended.shape == (3, 1, 16) and lean_protein.self_attended is None
+    torch.testing.assert_close(lean.logits, full.logits, atol=1e-6, rtol=1e-6)
+    torch.testing.assert_close(model.forward_pair(lean_rna, lean_protein).logits, full.logits)
+    with pytest.raises(ValueError, match="self_attend"):
+        model.encode_molecule("rna", rna, rna_mask, self_attend="some")
