@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import queue
 import tarfile
 import tempfile
 import threading
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -123,7 +125,7 @@ DEFAULT_BLOCK_SIZE = 4 << 20
 #: Rows per Arrow batch streamed out of DuckDB (bounds the memory held in Python at once).
 BATCH_ROWS = 1 << 17
 #: Rows per Parquet row group of the output.
-ROW_GROUP_ROWS = 1 << 19
+ROW_GROUP_ROWS = 1 << 17
 INGEST_STEP = "ingest"
 _COLUMN_COUNT_ERRORS = ("MISSING COLUMNS", "TOO MANY COLUMNS")
 
@@ -301,46 +303,68 @@ def read_csv_sql(path: Path, header: bool, compression: str) -> str:
     )
 
 
+#: Drop reasons of well-formed rows; the query returns their index (0 = kept). ``{}`` is the category.
+DROP_REASONS = (
+    None,
+    "malformed: bad score",
+    "malformed: empty Raw_ID",
+    "malformed: empty RNAInterID",
+    "rna category not in whitelist: {}",
+    "protein category not in whitelist: {}",
+    "species not selected",
+    "score missing (min_score set)",
+    "score below min_score",
+    "no strong evidence",
+    "no strong or weak evidence",
+    "prediction-only evidence",
+)
+_RNA_CATEGORY_CODE = DROP_REASONS.index("rna category not in whitelist: {}")
+_PROTEIN_CATEGORY_CODE = DROP_REASONS.index("protein category not in whitelist: {}")
+
+
 def classify_sql(config: IngestConfig, source: str) -> str:
     """One pass over ``source`` (a DuckDB relation of RNAInter's 13 text columns): every row in file
-    order with ``drop_reason`` (NULL = kept) and the renamed, typed columns of the ingested table."""
+    order with ``drop_code`` (index into :data:`DROP_REASONS`, 0 = kept; the first filter that fails
+    wins) and the renamed, typed columns of the ingested table."""
 
     # Fields are compared verbatim (no trim: it costs more than the rest of the filter, and RNAInter's
-    # fields carry no padding); the score is parsed once per row in the inner query.
+    # fields carry no padding); the score is parsed once per row in the inner query. Reasons are small
+    # integers, not strings, so dropped rows cost no string building.
     def missing(col: str) -> str:
         return f"(\"{col}\" IN ('', 'N/A'))"
 
     def nullable(col: str) -> str:
         return f"CASE WHEN {missing(col)} THEN NULL ELSE \"{col}\" END"
 
+    def when(condition: str, reason: str) -> str:
+        return f"WHEN {condition} THEN {DROP_REASONS.index(reason)}"
+
     score = "score_value"
     has_strong = f"NOT {missing('strong')}"
     has_weak = f"NOT {missing('weak')}"
     cases = [
-        f"WHEN NOT {missing('score')} AND ({score} IS NULL OR isnan({score}) OR {score} < 0 OR {score} > 1)"
-        " THEN 'malformed: bad score'",
-        f"WHEN {missing('Raw_ID1')} OR {missing('Raw_ID2')} THEN 'malformed: empty Raw_ID'",
-        f"WHEN {missing('RNAInterID')} THEN 'malformed: empty RNAInterID'",
-        f"WHEN Category1 NOT IN ({_quote(config.rna_categories)}) "
-        "THEN 'rna category not in whitelist: ' || Category1",
-        f"WHEN Category2 NOT IN ({_quote(config.protein_categories)}) "
-        "THEN 'protein category not in whitelist: ' || Category2",
+        when(f"NOT {missing('score')} AND ({score} IS NULL OR isnan({score}) OR {score} < 0 OR {score} > 1)",
+             "malformed: bad score"),
+        when(f"{missing('Raw_ID1')} OR {missing('Raw_ID2')}", "malformed: empty Raw_ID"),
+        when(missing("RNAInterID"), "malformed: empty RNAInterID"),
+        when(f"Category1 NOT IN ({_quote(config.rna_categories)})", "rna category not in whitelist: {}"),
+        when(f"Category2 NOT IN ({_quote(config.protein_categories)})", "protein category not in whitelist: {}"),
     ]
     if config.species is not None:
         allowed = _quote(config.species)
-        cases.append(f"WHEN Species1 NOT IN ({allowed}) OR Species2 NOT IN ({allowed}) THEN 'species not selected'")
+        cases.append(when(f"Species1 NOT IN ({allowed}) OR Species2 NOT IN ({allowed})", "species not selected"))
     if config.min_score is not None:
-        cases.append(f"WHEN {missing('score')} THEN 'score missing (min_score set)'")
-        cases.append(f"WHEN {score} < {float(config.min_score)!r} THEN 'score below min_score'")
+        cases.append(when(missing("score"), "score missing (min_score set)"))
+        cases.append(when(f"{score} < {float(config.min_score)!r}", "score below min_score"))
     if config.evidence == "strong":
-        cases.append(f"WHEN NOT ({has_strong}) THEN 'no strong evidence'")
+        cases.append(when(f"NOT ({has_strong})", "no strong evidence"))
     elif config.evidence == "weak":
-        cases.append(f"WHEN NOT ({has_strong} OR {has_weak}) THEN 'no strong or weak evidence'")
+        cases.append(when(f"NOT ({has_strong} OR {has_weak})", "no strong or weak evidence"))
     if config.drop_prediction_only:
-        cases.append(f"WHEN NOT ({has_strong} OR {has_weak}) THEN 'prediction-only evidence'")
+        cases.append(when(f"NOT ({has_strong} OR {has_weak})", "prediction-only evidence"))
     return f"""
         SELECT
-            CASE {' '.join(cases)} ELSE NULL END AS drop_reason,
+            CAST(CASE {' '.join(cases)} ELSE 0 END AS UTINYINT) AS drop_code,
             RNAInterID AS rnainter_id,
             {nullable('Interactor1.Symbol')} AS rna_symbol,
             Category1 AS rna_category,
@@ -381,12 +405,25 @@ MALFORMED_SQL = f"""
 
 
 class _KeptWriter:
-    """Writes kept rows to Parquet in row groups of :data:`ROW_GROUP_ROWS` (deterministic bytes)."""
+    """Writes kept rows to Parquet in row groups of :data:`ROW_GROUP_ROWS` (deterministic bytes), on a
+    background thread (pyarrow encodes without the GIL) so that writing overlaps parsing."""
 
     def __init__(self, path: Path) -> None:
         self.writer = pq.ParquetWriter(path, INGESTED_SCHEMA, **PARQUET_OPTIONS)
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = 0
+        self.queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="rnainter-parquet", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (table := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+                except BaseException as err:  # noqa: BLE001 - raised by close()
+                    self.error = err
 
     def add(self, batch: pa.RecordBatch) -> None:
         self.pending.append(batch)
@@ -398,14 +435,20 @@ class _KeptWriter:
         table = pa.Table.from_batches(self.pending, INGESTED_SCHEMA)
         full = table.num_rows if final else table.num_rows - table.num_rows % ROW_GROUP_ROWS
         if full:
-            self.writer.write_table(table.slice(0, full), row_group_size=ROW_GROUP_ROWS)
+            self.queue.put(table.slice(0, full))
         rest = table.slice(full)
         self.pending, self.pending_rows = rest.to_batches(), rest.num_rows
+        if self.error is not None:
+            raise self.error
 
-    def close(self) -> None:
-        if self.pending_rows:
+    def close(self, discard: bool = False) -> None:
+        if self.pending_rows and not discard:
             self._flush(final=True)
+        self.queue.put(None)
+        self.thread.join()
         self.writer.close()
+        if self.error is not None and not discard:
+            raise self.error
 
 
 def _connect(config: IngestConfig, spill: Path) -> duckdb.DuckDBPyConnection:
@@ -446,22 +489,23 @@ def ingest_rnainter(
             ) as bar:
                 query = classify_sql(config, read_csv_sql(csv_path, header, compression))
                 for batch in con.sql(query).to_arrow_reader(BATCH_ROWS):
-                    reasons = batch.column(0)
+                    codes = batch.column(0)
                     numbered = pa.RecordBatch.from_arrays(
-                        [pa.array(range(rows_read, rows_read + batch.num_rows), pa.int64()), *batch.columns[1:]],
+                        [pa.array(np.arange(rows_read, rows_read + batch.num_rows, dtype=np.int64)),
+                         *batch.columns[1:]],
                         schema=INGESTED_SCHEMA,
                     )
-                    kept = numbered.filter(pc.is_null(reasons))
+                    kept = numbered.filter(pc.equal(codes, 0))
                     writer.add(kept)
                     if kept.num_rows < batch.num_rows:
-                        _count_reasons(reasons, batch.column(1), drops, examples)
+                        _count_drops(codes, numbered, drops, examples)
                     rows_read += batch.num_rows
                     rows_kept += kept.num_rows
                     bar.update(batch.num_rows)
                 malformed = con.sql(MALFORMED_SQL).fetchall()
             writer.close()
         except BaseException as err:
-            writer.close()
+            writer.close(discard=True)
             tmp.unlink(missing_ok=True)
             if isinstance(err, duckdb.Error):
                 raise InputError(f"{source}: cannot read as RNAInter's tab-separated format ({err})") from err
@@ -482,17 +526,29 @@ def ingest_rnainter(
     return IngestResult(output, rows_read + malformed_total, rows_kept, drops)
 
 
-def _count_reasons(
-    reasons: pa.Array, rnainter_ids: pa.Array, drops: Counter[str], examples: dict[str, str]
-) -> None:
-    """Add one batch's drop counts; the first RNAInterID dropped for a reason is its example."""
-    counts = pc.value_counts(reasons)
-    for reason, count in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True):
-        if reason is None:
+def _count_drops(codes: pa.Array, rows: pa.RecordBatch, drops: Counter[str], examples: dict[str, str]) -> None:
+    """Add one batch's drop counts by reason; the first RNAInterID dropped for a reason is its example."""
+    counts = pc.value_counts(codes)
+    for code, count in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True):
+        if code == 0:
             continue
-        drops[reason] += count
-        if reason not in examples:
-            examples[reason] = rnainter_ids[pc.index(reasons, reason).as_py()].as_py()
+        selected = pc.equal(codes, code)
+        ids = rows.column("rnainter_id").filter(selected)
+        if code in (_RNA_CATEGORY_CODE, _PROTEIN_CATEGORY_CODE):
+            column = "rna_category" if code == _RNA_CATEGORY_CODE else "protein_category"
+            categories = rows.column(column).filter(selected)
+            per_category = pc.value_counts(categories)
+            for category, n in zip(
+                per_category.field("values").to_pylist(), per_category.field("counts").to_pylist(), strict=True
+            ):
+                reason = DROP_REASONS[code].format(category)
+                drops[reason] += n
+                if reason not in examples:
+                    examples[reason] = ids[pc.index(categories, category).as_py()].as_py()
+        else:
+            reason = DROP_REASONS[code]
+            drops[reason] += count
+            examples.setdefault(reason, ids[0].as_py())
 
 
 def source_database(raw_id: str | None) -> str:

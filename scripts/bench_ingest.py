@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -28,6 +29,8 @@ import time
 from pathlib import Path
 
 LIMIT = 150
+#: DuckDB's memory cap for the dedupe / limit query (it spills beyond it).
+MEMORY_LIMIT = "300MB"
 RNA_CATEGORIES = {  # approximate shares of RNAInter v4 RNA-protein rows
     "mRNA": 0.55, "lncRNA": 0.22, "miRNA": 0.06, "pseudo": 0.04, "unknown": 0.03, "snoRNA": 0.02,
     "circRNA": 0.02, "retained_intron": 0.015, "nonsense_mediated_decay": 0.01, "snRNA": 0.01,
@@ -86,7 +89,7 @@ def generate(path: Path, rows: int, seed: int = 0, chunk: int = 1_000_000) -> No
         out.write(b"RPbroken\tonly\tthree\n")
 
 
-def run_duckdb(path: Path) -> int:
+def run_duckdb(path: Path) -> tuple[int, int]:
     import duckdb
 
     from rnainteract_builder.ingest import IngestConfig, ingest_rnainter
@@ -94,19 +97,26 @@ def run_duckdb(path: Path) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ingested = ingest_rnainter(path, Path(tmp) / "ingested.parquet", IngestConfig()).output
         con = duckdb.connect()
-        con.execute("SET threads TO 2")
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute(f"SET temp_directory = '{tmp}/spill'")
+        # The same steps with hash aggregates instead of sorting windows: first row per RNAInterID; per
+        # (RNA, protein) the row with the highest score, then the first (NULL scores last; scores lie in
+        # [0, 1] after ingest, so -1 stands for NULL); then interactors with >= LIMIT pairs are dropped.
         sql = f"""
-            WITH s1 AS (SELECT * FROM read_parquet('{ingested}')
-                        QUALIFY row_number() OVER (PARTITION BY rnainter_id ORDER BY row_index) = 1),
-                 s2 AS (SELECT * FROM s1 QUALIFY row_number() OVER
-                        (PARTITION BY rna_source_id, protein_source_id ORDER BY score DESC NULLS LAST, row_index) = 1),
-                 s3 AS (SELECT *, count(*) OVER (PARTITION BY rna_source_id) AS dr,
-                               count(*) OVER (PARTITION BY protein_source_id) AS dp FROM s2)
-            SELECT count(*) FROM s3 WHERE dr < {LIMIT} AND dp < {LIMIT}"""
-        return con.sql(sql).fetchall()[0][0]
+            WITH t AS (SELECT row_index, rnainter_id, rna_source_id AS rna, protein_source_id AS protein, score
+                       FROM read_parquet('{ingested}')),
+                 s1 AS (SELECT * FROM t WHERE row_index IN (SELECT min(row_index) FROM t GROUP BY rnainter_id)),
+                 s2 AS (SELECT rna, protein, arg_max(row_index, (coalesce(score, -1.0), -row_index)) AS row_index
+                        FROM s1 GROUP BY rna, protein),
+                 small_rna AS (SELECT rna FROM s2 GROUP BY rna HAVING count(*) < {LIMIT}),
+                 small_protein AS (SELECT protein FROM s2 GROUP BY protein HAVING count(*) < {LIMIT})
+            SELECT count(*), coalesce(sum(row_index), 0) FROM s2
+            WHERE rna IN (SELECT rna FROM small_rna) AND protein IN (SELECT protein FROM small_protein)"""
+        pairs, checksum = con.sql(sql).fetchall()[0]
+        return int(pairs), int(checksum)
 
 
-def run_pandas(path: Path) -> int:
+def run_pandas(path: Path) -> tuple[int, int]:
     import csv
 
     import pandas as pd
@@ -122,15 +132,25 @@ def run_pandas(path: Path) -> int:
     df = df.sort_values("score", ascending=False, kind="stable").drop_duplicates(["Raw_ID1", "Raw_ID2"])
     keep_rna = df.groupby("Raw_ID1").filter(lambda g: len(g) < LIMIT).index
     keep_protein = df.groupby("Raw_ID2").filter(lambda g: len(g) < LIMIT).index
-    return len(keep_rna.intersection(keep_protein))
+    keep = keep_rna.intersection(keep_protein)  # labels = row numbers among well-formed rows (= row_index)
+    return len(keep), int(keep.to_numpy().sum())
 
 
 def side(name: str, path: Path) -> dict[str, float]:
-    """Run one side in a fresh interpreter; it reports its own wall time and peak RSS (the parent stays
-    small, since Linux children start from the parent's high-water mark)."""
+    """Run one side in a fresh interpreter; it reports its own wall time, CPU time and peak RSS (the
+    parent stays small, since Linux children start from the parent's high-water mark)."""
     out = subprocess.run([sys.executable, __file__, "--side", name, str(path)], check=True, capture_output=True,
                          text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _line(label: str, r: dict[str, float]) -> str:
+    return (f"{label:<22}{r['wall_s']:8.2f} s wall  {r['cpu_s']:7.2f} s CPU  peak RSS {r['peak_rss_mib']:7,.0f} MiB"
+            f"   pairs {r['pairs']:,}   (load {r['load_before']} -> {r['load_after']})")
 
 
 def main() -> None:
@@ -146,11 +166,14 @@ def main() -> None:
         generate(args.path, args.rows)
         return
     if args.side:
-        start = time.perf_counter()
-        pairs = (run_duckdb if args.side == "duckdb" else run_pandas)(args.path)
-        wall = time.perf_counter() - start
+        load_before = _load()
+        start, cpu_start = time.perf_counter(), os.times()
+        pairs, checksum = (run_duckdb if args.side == "duckdb" else run_pandas)(args.path)
+        wall, cpu_end = time.perf_counter() - start, os.times()
+        cpu = cpu_end.user + cpu_end.system - cpu_start.user - cpu_start.system
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
-        print(json.dumps({"pairs": pairs, "wall_s": round(wall, 2), "peak_rss_mib": round(rss, 1)}))
+        print(json.dumps({"pairs": pairs, "checksum": checksum, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                          "peak_rss_mib": round(rss, 1), "load_before": load_before, "load_after": _load()}))
         return
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,16 +183,17 @@ def main() -> None:
             subprocess.run([sys.executable, __file__, "--generate", "--rows", str(args.rows), str(path)], check=True)
             print(f"generated {args.rows:,} rows ({path.stat().st_size / 2**20:,.0f} MiB) in "
                   f"{time.perf_counter() - t:.1f} s", file=sys.stderr)
+        print(f"{os.cpu_count()} CPUs; load average (1/5/15 min) {_load()}")
         ours = side("duckdb", path)
-        print(f"duckdb (streaming):   {ours['wall_s']:8.2f} s   peak RSS {ours['peak_rss_mib']:9,.0f} MiB   "
-              f"pairs {ours['pairs']:,}")
+        print(_line("duckdb (streaming):", ours))
         if args.skip_pandas:
             return
         ref = side("pandas", path)
-        print(f"pandas (read_csv):    {ref['wall_s']:8.2f} s   peak RSS {ref['peak_rss_mib']:9,.0f} MiB   "
-              f"pairs {ref['pairs']:,}")
-        print(f"speed-up {ref['wall_s'] / ours['wall_s']:.1f}x, memory {ours['peak_rss_mib'] / ref['peak_rss_mib']:.2f} "
-              f"of the pandas baseline; same result: {ours['pairs'] == ref['pairs']}")
+        print(_line("pandas (read_csv):", ref))
+        same = ours["pairs"] == ref["pairs"] and ours["checksum"] == ref["checksum"]
+        print(f"speed-up {ref['wall_s'] / ours['wall_s']:.1f}x wall ({ref['cpu_s'] / ours['cpu_s']:.1f}x CPU), "
+              f"memory {ours['peak_rss_mib'] / ref['peak_rss_mib']:.2f} of the pandas baseline; "
+              f"same pairs (count and row numbers): {same}")
 
 
 if __name__ == "__main__":
