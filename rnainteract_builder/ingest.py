@@ -404,30 +404,50 @@ MALFORMED_SQL = f"""
 """
 
 
-class _KeptWriter:
-    """Writes kept rows to Parquet in row groups of :data:`ROW_GROUP_ROWS` (deterministic bytes), on a
-    background thread (pyarrow encodes without the GIL) so that writing overlaps parsing."""
+#: Columns with few distinct values: dictionary-encoded in the output (ids, numbers and row numbers are not).
+_DICTIONARY_COLUMNS = [
+    "rna_symbol", "rna_category", "rna_species", "protein_symbol", "protein_category", "protein_species",
+    "rna_source_id", "protein_source_id", "evidence_strong", "evidence_weak", "evidence_predict",
+]
+
+
+class _RowSink:
+    """Takes numbered batches with their drop codes and, on a background thread (pyarrow filters and
+    encodes without the GIL, so this overlaps parsing), counts the drops and writes the kept rows to
+    Parquet in row groups of :data:`ROW_GROUP_ROWS` (deterministic bytes)."""
 
     def __init__(self, path: Path) -> None:
-        self.writer = pq.ParquetWriter(path, INGESTED_SCHEMA, **PARQUET_OPTIONS)
+        self.writer = pq.ParquetWriter(path, INGESTED_SCHEMA, use_dictionary=_DICTIONARY_COLUMNS, **PARQUET_OPTIONS)
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = 0
-        self.queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=1)
+        self.rows_kept = 0
+        self.drops: Counter[str] = Counter()
+        self.examples: dict[str, str] = {}
+        self.queue: queue.Queue[tuple[pa.RecordBatch, pa.Array] | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="rnainter-parquet", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="rnainter-sink", daemon=True)
         self.thread.start()
 
+    def add(self, rows: pa.RecordBatch, codes: pa.Array) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((rows, codes))
+
     def _run(self) -> None:
-        while (table := self.queue.get()) is not None:
+        while (item := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    self.writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-                except BaseException as err:  # noqa: BLE001 - raised by close()
+                    self._take(*item)
+                except BaseException as err:  # noqa: BLE001 - raised by add() / close()
                     self.error = err
 
-    def add(self, batch: pa.RecordBatch) -> None:
-        self.pending.append(batch)
-        self.pending_rows += batch.num_rows
+    def _take(self, rows: pa.RecordBatch, codes: pa.Array) -> None:
+        kept = rows.filter(pc.equal(codes, 0))
+        if kept.num_rows < rows.num_rows:
+            _count_drops(codes, rows, self.drops, self.examples)
+        self.rows_kept += kept.num_rows
+        self.pending.append(kept)
+        self.pending_rows += kept.num_rows
         if self.pending_rows >= ROW_GROUP_ROWS:
             self._flush(final=False)
 
@@ -435,17 +455,15 @@ class _KeptWriter:
         table = pa.Table.from_batches(self.pending, INGESTED_SCHEMA)
         full = table.num_rows if final else table.num_rows - table.num_rows % ROW_GROUP_ROWS
         if full:
-            self.queue.put(table.slice(0, full))
+            self.writer.write_table(table.slice(0, full), row_group_size=ROW_GROUP_ROWS)
         rest = table.slice(full)
         self.pending, self.pending_rows = rest.to_batches(), rest.num_rows
-        if self.error is not None:
-            raise self.error
 
     def close(self, discard: bool = False) -> None:
-        if self.pending_rows and not discard:
-            self._flush(final=True)
         self.queue.put(None)
         self.thread.join()
+        if self.error is None and self.pending_rows and not discard:
+            self._flush(final=True)
         self.writer.close()
         if self.error is not None and not discard:
             raise self.error
@@ -477,35 +495,28 @@ def ingest_rnainter(
     source, output = Path(path), Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp")
-    drops: Counter[str] = Counter()
-    examples: dict[str, str] = {}
-    rows_read = rows_kept = 0
+    rows_read = 0
     with tempfile.TemporaryDirectory(prefix=".ingest-", dir=output.parent) as workdir:
         con = _connect(config, Path(workdir) / "spill")
-        writer = _KeptWriter(tmp)
+        sink = _RowSink(tmp)
         try:
             with _duckdb_input(source, config, Path(workdir)) as (csv_path, header, compression), tqdm(
                 desc="ingest RNAInter", unit=" rows", unit_scale=True, disable=not progress
             ) as bar:
                 query = classify_sql(config, read_csv_sql(csv_path, header, compression))
                 for batch in con.sql(query).to_arrow_reader(BATCH_ROWS):
-                    codes = batch.column(0)
                     numbered = pa.RecordBatch.from_arrays(
                         [pa.array(np.arange(rows_read, rows_read + batch.num_rows, dtype=np.int64)),
                          *batch.columns[1:]],
                         schema=INGESTED_SCHEMA,
                     )
-                    kept = numbered.filter(pc.equal(codes, 0))
-                    writer.add(kept)
-                    if kept.num_rows < batch.num_rows:
-                        _count_drops(codes, numbered, drops, examples)
+                    sink.add(numbered, batch.column(0))
                     rows_read += batch.num_rows
-                    rows_kept += kept.num_rows
                     bar.update(batch.num_rows)
                 malformed = con.sql(MALFORMED_SQL).fetchall()
-            writer.close()
+            sink.close()
         except BaseException as err:
-            writer.close(discard=True)
+            sink.close(discard=True)
             tmp.unlink(missing_ok=True)
             if isinstance(err, duckdb.Error):
                 raise InputError(f"{source}: cannot read as RNAInter's tab-separated format ({err})") from err
@@ -513,6 +524,7 @@ def ingest_rnainter(
         finally:
             con.close()
     os.replace(tmp, output)
+    drops, examples, rows_kept = sink.drops, sink.examples, sink.rows_kept
 
     malformed_total = sum(count for _, count, _ in malformed)
     if report is not None:
