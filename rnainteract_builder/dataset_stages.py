@@ -1,4 +1,4 @@
-"""The stages after ``positives`` in ``rnainteract build``: annotate -> negatives -> split.
+"""The stages after ``positives`` in ``rnainteract build``: annotate -> negatives -> split -> embed -> publish.
 
 Each stage only adapts a config section to the stage's own function (which stays usable on its own, from
 Python or its own sub-command); :mod:`rnainteract_builder.build` runs them in order and skips what is up
@@ -22,8 +22,20 @@ to date. YAML sections (all keys optional)::
       seed: 0
       test_fraction: 0.1
       validation_fraction: 0.1
-      configs: [default, random, cold_protein]
-      audit_method: auto              # leakage audit of the default split: auto | align | mmseqs
+      configs: [family, random, cold_protein]   # family = TRinter / TSfam, the default config
+      audit_method: auto              # leakage audit of the family split: auto | align | mmseqs
+    embed:
+      models:                         # one embedding config per entry
+        - {name: rnafm, molecule: rna}
+        - {name: esm2_t30_150M, molecule: protein}
+      device: auto
+      dtype: null                     # bf16 on a GPU that has it, else fp32
+      tokens_per_batch: 4096
+      length_policy: reject           # the paper's policy for the dataset
+    publish:
+      version: 0.1.0
+      shard_size_mb: 500
+      repo_id: rnainteract/rnainteract
 """
 
 from __future__ import annotations
@@ -34,8 +46,12 @@ from rnainteract_builder.build import BuildContext, Stage, dataclass_from_sectio
 from rnainteract_builder.errors import InputError
 from rnainteract_builder.report import Report
 
-#: Split config name -> SplitConfig.kind. ``default`` is the paper's TRinter / TSfam family-disjoint split.
-SPLIT_KINDS = {"default": "family", "random": "random", "cold_protein": "cold_protein"}
+#: Split kinds, written to ``split/<kind>/``; ``family`` (TRinter / TSfam) becomes the default config.
+SPLIT_KINDS = ("family", "random", "cold_protein")
+DEFAULT_SPLIT = "family"
+#: Where the embed stage writes (one folder per molecule and model) and where publish writes the dataset.
+EMBEDDINGS_DIR = "embeddings"
+DATASET_DIR = "dataset"
 PAIRS_OUTPUTS = ("interactions.parquet", "rna_sequences.parquet", "protein_sequences.parquet")
 
 
@@ -67,8 +83,9 @@ def run_negatives(ctx: BuildContext) -> Report:
 def split_configs(ctx: BuildContext) -> list[str]:
     names = ctx.section("split").get("configs") or list(SPLIT_KINDS)
     unknown = [n for n in names if n not in SPLIT_KINDS]
-    if unknown or "default" not in names:
-        raise InputError(f"split.configs must include 'default' and only name {', '.join(SPLIT_KINDS)}; got {names}")
+    if unknown or DEFAULT_SPLIT not in names:
+        raise InputError(f"split.configs must include {DEFAULT_SPLIT!r} and only name {', '.join(SPLIT_KINDS)}; "
+                         f"got {names}")
     return list(names)
 
 
@@ -82,7 +99,7 @@ def run_split(ctx: BuildContext) -> Report:
     report = Report("split")
     for name in split_configs(ctx):
         config = SplitConfig(
-            kind=SPLIT_KINDS[name],
+            kind=name,
             test_fraction=section.get("test_fraction", 0.1),
             validation_fraction=section.get("validation_fraction", 0.1),
             seed=section.get("seed", 0),
@@ -93,9 +110,10 @@ def run_split(ctx: BuildContext) -> Report:
             for reason, count in counter.items():
                 report.drop(f"{name}: {step}", reason, count)
         report.facts.update({f"{name}: {k}": v for k, v in sub.facts.items()})
-    audit = audit_split(ctx.stage_dir("split") / "default", method=section.get("audit_method", "auto"))
-    report.facts["leakage audit (default split, RNA)"] = audit
-    stats = write_stats(ctx.stage_dir("split") / "default", ctx.stage_dir("split") / "stats",
+    family = ctx.stage_dir("split") / DEFAULT_SPLIT
+    audit = audit_split(family, method=section.get("audit_method", "auto"))
+    report.facts["leakage audit (family split, RNA)"] = audit
+    stats = write_stats(family, ctx.stage_dir("split") / "stats",
                         annotate_dir=ctx.stage_dir("annotate"))
     report.facts["table1"] = stats["table1"]
     return report
@@ -128,9 +146,88 @@ register_stage(
         "split",
         "TRinter / TSfam family-disjoint split (+ random and cold-protein configs), leakage audit, statistics.",
         run_split,
-        outputs=("default/train.parquet", "default/validation.parquet", "default/test.parquet",
-                 "stats/stats.json"),
+        outputs=tuple(f"{DEFAULT_SPLIT}/{name}.parquet" for name in ("train", "validation", "test"))
+        + ("stats/stats.json",),
         depends=("negatives",),
         config_keys=frozenset({"seed", "test_fraction", "validation_fraction", "configs", "audit_method"}),
+    )
+)
+
+
+def embed_models(ctx: BuildContext) -> list[dict]:
+    models = ctx.section("embed").get("models") or [
+        {"name": "rnafm", "molecule": "rna"},
+        {"name": "esm2_t30_150M", "molecule": "protein"},
+    ]
+    for entry in models:
+        if not isinstance(entry, dict) or not entry.get("name") or entry.get("molecule") not in ("rna", "protein"):
+            raise InputError(f"embed.models: each entry needs a name and a molecule (rna | protein), got {entry!r}")
+    return models
+
+
+def run_embed_stage(ctx: BuildContext) -> Report:
+    """Embed every unique sequence of the splits once per model into ``<build>/embeddings/<molecule>_<model>/``
+    (the folder ``publish`` reads; the stage's stamp and report stay in ``<build>/embed/``)."""
+    from rnainteract_builder.embed.stage import EmbedConfig, run_embed
+
+    section = ctx.section("embed")
+    report = Report("embed")
+    for entry in embed_models(ctx):
+        options = {k: v for k, v in section.items() if k != "models" and v is not None}
+        if options.get("checkpoint"):
+            options["checkpoint"] = ctx.path(options["checkpoint"])
+        config = EmbedConfig(
+            inputs=[ctx.stage_dir("split") / DEFAULT_SPLIT],
+            output=ctx.build_dir / EMBEDDINGS_DIR / f"{entry['molecule']}_{entry['name']}",
+            model=entry["name"],
+            molecule=entry["molecule"],
+            progress=ctx.progress,
+            **{k: v for k, v in {**options, **entry}.items() if k not in ("name", "molecule")},
+        )
+        result = run_embed(config)
+        report.facts[f"{entry['molecule']} {entry['name']}"] = str(config.output)
+        for step, counter in result.report.drops.items():
+            for reason, count in counter.items():
+                report.drop(f"{entry['molecule']} {entry['name']}: {step}", reason, count)
+    return report
+
+
+def run_publish_stage(ctx: BuildContext) -> Report:
+    from rnainteract_builder.publish import PublishConfig, run_publish
+
+    section = ctx.section("publish")
+    config = PublishConfig(
+        build_dir=ctx.build_dir,
+        output=ctx.build_dir / DATASET_DIR,
+        version=str(section.get("version", "0.1.0")),
+        shard_bytes=int(section.get("shard_size_mb", 500)) * 1_000_000,
+        external={name: ctx.path(path) for name, path in (section.get("external") or {}).items()},
+        repo_id=section.get("repo_id", "rnainteract/rnainteract"),
+        progress=ctx.progress,
+    )
+    result = run_publish(config)
+    result.report.facts["published folder"] = str(result.output)
+    return result.report
+
+
+register_stage(
+    Stage(
+        "embed",
+        "Per-residue embeddings (RNA-FM, ESM-2, ...) of every unique sequence, once per model; resumable.",
+        run_embed_stage,
+        outputs=(),
+        depends=("split",),
+        config_keys=frozenset({"models", "device", "dtype", "tokens_per_batch", "length_policy", "overlap",
+                               "checkpoint", "download"}),
+    )
+)
+register_stage(
+    Stage(
+        "publish",
+        "The Hugging Face dataset folder: Parquet shards per config and split, manifest.json, dataset card.",
+        run_publish_stage,
+        outputs=(f"../{DATASET_DIR}/manifest.json", f"../{DATASET_DIR}/README.md"),
+        depends=("split",),
+        config_keys=frozenset({"version", "shard_size_mb", "external", "repo_id"}),
     )
 )

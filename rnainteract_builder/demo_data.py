@@ -7,10 +7,13 @@ How the signal is planted (so a family-disjoint split can still be learned):
 
 * RNA families are mutated copies of a random consensus; protein clans likewise. Families and clans are
   therefore real sequence clusters, which is what the family-disjoint split and the leakage audit act on.
-* Every family and every clan belongs to one of a few *binding modes*; an RNA of mode *m* carries the
-  RNA motif of mode *m* and a protein of mode *m* the protein motif of mode *m*.
+* Every family and every clan belongs to one of a few *binding modes*. The residues of a mode-*m* sequence
+  are drawn with a mode-specific composition bias (e.g. A-rich RNAs, K/R-rich proteins), and each carries
+  the short RNA / protein motif of its mode.
 * An RNA and a protein interact only when their modes match (and then with a probability), so a model
-  must learn the motif pairing, which carries over to families it never saw.
+  must learn which compositions / motifs pair up, which carries over to families it never saw. The
+  composition signal is visible even to one-hot inputs without positions (what the demo trains on); the
+  motifs need context-aware embeddings such as RNA-FM / ESM-2.
 
 The output has the 13 columns of RNAInter's ``Download_data_RP.txt`` (with ``N/A`` for missing evidence)
 plus an offline ``raw_id -> sequence`` table in the layout the resolver reads, and the true family / clan
@@ -50,6 +53,9 @@ EVIDENCE_STRONG = ("N/A", "N/A", "N/A", "Western blot//RIP", "EMSA")
 EVIDENCE_WEAK = ("N/A", "CLIP-seq", "HITS-CLIP", "PAR-CLIP", "N/A")
 EVIDENCE_PREDICT = ("N/A", "catRAPID", "Scan pipeline widely used MATCH algorithm", "N/A")
 AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
+#: Residues over-represented in sequences of each binding mode (the composition signal).
+RNA_MODE_BIAS = ("A", "C", "G", "U")
+PROTEIN_MODE_BIAS = ("KR", "DE", "ILV", "STG")
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,11 @@ class DemoConfig:
     n_protein_clans: int = 12
     proteins_per_clan: int = 6
     n_modes: int = 4
-    rna_length: tuple[int, int] = (40, 160)
-    protein_length: tuple[int, int] = (80, 260)
+    rna_length: tuple[int, int] = (30, 100)
+    protein_length: tuple[int, int] = (50, 150)
     mutation_rate: float = 0.12
+    #: Share of residues drawn from the mode's biased letters.
+    composition_bias: float = 0.35
     interaction_probability: float = 0.35
     #: Extra rows the ingest filters must remove: mRNA partners and prediction-only evidence.
     mrna_rows: int = 40
@@ -78,10 +86,19 @@ class DemoFiles:
     rows: int
 
 
-def _mutate(consensus: str, rate: float, alphabet: str, rng: np.random.Generator) -> str:
+def _biased_letters(size: int, alphabet: str, favoured: str, bias: float, rng: np.random.Generator) -> np.ndarray:
+    """Residues where a share ``bias`` comes from ``favoured`` and the rest uniformly from ``alphabet``."""
+    letters = rng.choice(list(alphabet), size=size)
+    pick = rng.random(size) < bias
+    letters[pick] = rng.choice(list(favoured), size=int(pick.sum()))
+    return letters
+
+
+def _mutate(consensus: str, rate: float, alphabet: str, favoured: str, bias: float,
+            rng: np.random.Generator) -> str:
     letters = np.array(list(consensus))
     hit = rng.random(letters.size) < rate
-    letters[hit] = rng.choice(list(alphabet), size=int(hit.sum()))
+    letters[hit] = _biased_letters(int(hit.sum()), alphabet, favoured, bias, rng)
     return "".join(letters)
 
 
@@ -96,10 +113,13 @@ def generate(config: DemoConfig = DemoConfig()) -> tuple[list[dict[str, str]], d
     rnas: list[tuple[str, str, str, int, str, str]] = []  # raw_id, symbol, sequence, mode, family, category
     for family in range(config.n_rna_families):
         mode = family % config.n_modes
-        consensus = "".join(rng.choice(list("ACGU"), size=int(rng.integers(*config.rna_length))))
+        favoured = RNA_MODE_BIAS[mode % len(RNA_MODE_BIAS)]
+        size = int(rng.integers(*config.rna_length))
+        consensus = "".join(_biased_letters(size, "ACGU", favoured, config.composition_bias, rng))
         category = RNA_CATEGORIES[family % len(RNA_CATEGORIES)]
         for member in range(config.rnas_per_family):
-            seq = _with_motif(_mutate(consensus, config.mutation_rate, "ACGU", rng), RNA_MOTIFS[mode], rng)
+            mutated = _mutate(consensus, config.mutation_rate, "ACGU", favoured, config.composition_bias, rng)
+            seq = _with_motif(mutated, RNA_MOTIFS[mode % len(RNA_MOTIFS)], rng)
             if category == "miRNA":
                 raw_id = f"miRBase:MIMAT{9000000 + family * 100 + member:07d}"
             else:
@@ -108,9 +128,12 @@ def generate(config: DemoConfig = DemoConfig()) -> tuple[list[dict[str, str]], d
     proteins: list[tuple[str, str, str, int, str, str]] = []
     for clan in range(config.n_protein_clans):
         mode = clan % config.n_modes
-        consensus = "".join(rng.choice(list(AMINO_ACIDS), size=int(rng.integers(*config.protein_length))))
+        favoured = PROTEIN_MODE_BIAS[mode % len(PROTEIN_MODE_BIAS)]
+        size = int(rng.integers(*config.protein_length))
+        consensus = "".join(_biased_letters(size, AMINO_ACIDS, favoured, config.composition_bias, rng))
         for member in range(config.proteins_per_clan):
-            seq = _with_motif(_mutate(consensus, config.mutation_rate, AMINO_ACIDS, rng), PROTEIN_MOTIFS[mode], rng)
+            mutated = _mutate(consensus, config.mutation_rate, AMINO_ACIDS, favoured, config.composition_bias, rng)
+            seq = _with_motif(mutated, PROTEIN_MOTIFS[mode % len(PROTEIN_MOTIFS)], rng)
             category = PROTEIN_CATEGORIES[(clan + member) % len(PROTEIN_CATEGORIES)]
             proteins.append((f"NCBI:{500000 + clan * 100 + member}", f"SynP{clan:02d}{member}", seq, mode,
                              f"SYNCLAN{clan:02d}", category))
