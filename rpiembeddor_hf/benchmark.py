@@ -369,14 +369,19 @@ def plot_curves(result: BenchmarkResult, out_dir: Path) -> list[Path]:
     paths = []
     for (test_set, scheme), methods in pooled.items():
         fig, (roc_ax, pr_ax) = plt.subplots(1, 2, figsize=(11, 4.8))
+        base_rate = None
         for method, (labels_list, probs_list) in methods.items():
             y, p = np.concatenate(labels_list), np.concatenate(probs_list)
-            if 0 < y.sum() < y.size:
+            base_rate = y.mean()
+            # Constant scores (all-positive / all-negative) have no curve: the chance lines stand for them.
+            if 0 < y.sum() < y.size and np.unique(p).size > 1:
                 fpr, tpr, _ = roc_curve(y, p)
                 precision, recall, _ = precision_recall_curve(y, p)
                 roc_ax.plot(fpr, tpr, label=method, lw=1.3)
                 pr_ax.plot(recall, precision, label=method, lw=1.3)
-        roc_ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=0.8)
+        roc_ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=0.8, label="chance / constant")
+        if base_rate is not None:
+            pr_ax.axhline(base_rate, color="grey", ls=":", lw=0.8)
         roc_ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
         pr_ax.set(xlabel="recall", ylabel="precision", title="precision-recall", ylim=(0, 1.02))
         roc_ax.legend(fontsize=8, loc="lower right")
@@ -487,10 +492,17 @@ def sha256_of(path: Path) -> str:
 
 
 def load_pairs(directory: Path) -> tuple[str, PairData, dict[str, Any]]:
-    """A pairs folder (interactions.parquet + sequence tables) or a raw benchmark folder (imported here)."""
+    """A pairs folder (interactions.parquet + sequence tables) or a raw benchmark folder (imported here).
+
+    The set is named after the folder, or ``NAME=FOLDER`` names it explicitly.
+    """
     from rnainteract_builder.pairs_folder import PairsFolder
 
     directory = Path(directory)
+    name = directory.name
+    if not directory.exists() and "=" in str(directory):
+        name, _, rest = str(directory).partition("=")
+        directory = Path(rest)
     if (directory / "interactions.parquet").is_file():
         folder = PairsFolder.read(directory)
         tables = (folder.interactions, folder.rna_sequences, folder.protein_sequences)
@@ -499,14 +511,14 @@ def load_pairs(directory: Path) -> tuple[str, PairData, dict[str, Any]]:
     else:
         from rnainteract_builder.benchmark_sets import import_benchmark_dir
 
-        imported = import_benchmark_dir(directory)
+        imported = import_benchmark_dir(directory, name)
         tables = (imported.interactions, imported.rna_sequences, imported.protein_sequences)
         files = sorted(p for p in directory.iterdir() if p.is_file())
         facts = {"import_report": imported.report.to_dict()}
     data = PairData.from_tables(*tables)
     info = {"path": str(directory.resolve()), "files": {p.name: sha256_of(p) for p in files},
             "pairs": len(data), "positives": int(data.y.sum()), **facts}
-    return directory.name, data, info
+    return name, data, info
 
 
 def load_split(directory: Path, test_name: str) -> tuple[PairData, PairData, dict[str, Any]]:
@@ -546,7 +558,7 @@ def benchmark_command(
                                       "fits; rerunning with the same folder resumes).")],
     cv_set: Annotated[list[Path] | None, typer.Option("--cv-set", help="Benchmark set for k-fold CV: a raw "
                       "folder (pairs.tsv + rna.fasta + protein.fasta, imported on the fly) or a pairs folder. "
-                      "Repeat for several sets.")] = None,
+                      "NAME=FOLDER names the set (default: the folder name). Repeat for several sets.")] = None,
     split: Annotated[Path | None, typer.Option(help="Fixed split folder (train.parquet, test.parquet + the "
                                                "two sequence tables): fit on train, score test.")] = None,
     test_name: Annotated[str, typer.Option(help="Name of the split's test set in tables.")] = "TSfam",

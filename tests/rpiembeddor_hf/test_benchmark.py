@@ -49,6 +49,7 @@ def planted_folder(tmp_path: Path) -> Path:
     return PairsFolder(interactions, rna, protein).write(tmp_path / "PLANTED")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("mmseqs") is None, reason="mmseqs (Debian package mmseqs2) is not installed")
 def test_cli_cross_validation_end_to_end(planted_folder: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "bench"
