@@ -38,6 +38,7 @@ import queue
 import tarfile
 import tempfile
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -183,21 +184,32 @@ def open_rnainter(path: str | os.PathLike[str], tar_member: str | None = None) -
     if not path.is_file():
         raise InputError(f"{path}: no such RNAInter file")
     if _is_tar(path):
-        with tarfile.open(path, mode="r|*") as archive:
-            for member in archive:
-                wanted = member.name == tar_member or Path(member.name).name == tar_member
-                if member.isfile() and (wanted or (tar_member is None and member.name.endswith(".txt"))):
-                    handle = archive.extractfile(member)
-                    assert handle is not None  # a regular file always has a stream
-                    yield handle
-                    return
-        raise InputError(f"{path}: no member {tar_member or '*.txt'} in the archive")
+        try:
+            archive = tarfile.open(path, mode="r|*")  # noqa: SIM115 - closed by the with below
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
+            raise InputError(f"{path}: unreadable archive ({err})") from err
+        with archive:
+            yield _tar_member(archive, path, tar_member)
     elif path.name.lower().endswith(".gz"):
         with gzip.open(path, "rb") as handle:
             yield handle  # type: ignore[misc]
     else:
         with open(path, "rb") as handle:
             yield handle
+
+
+def _tar_member(archive: tarfile.TarFile, path: Path, tar_member: str | None) -> IO[bytes]:
+    """The stream of the wanted member (by name or base name; default: the first ``.txt``)."""
+    try:
+        for member in archive:
+            wanted = member.name == tar_member or Path(member.name).name == tar_member
+            if member.isfile() and (wanted or (tar_member is None and member.name.endswith(".txt"))):
+                handle = archive.extractfile(member)
+                assert handle is not None  # a regular file always has a stream
+                return handle
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
+        raise InputError(f"{path}: unreadable archive ({err})") from err
+    raise InputError(f"{path}: no member {tar_member or '*.txt'} in the archive")
 
 
 def check_header(line: bytes, source: Path) -> None:
@@ -259,7 +271,11 @@ def _duckdb_input(source: Path, config: IngestConfig, workdir: Path) -> Iterator
     through a FIFO by a thread (a temporary copy on disk where the platform has no FIFOs).
     """
     with open_rnainter(source, config.tar_member) as handle:
-        check_header(handle.readline(), source)
+        try:
+            first_line = handle.readline()
+        except (OSError, EOFError, zlib.error) as err:
+            raise InputError(f"{source}: unreadable compressed file ({err})") from err
+        check_header(first_line, source)
         if not _is_tar(source):
             handle.close()
             yield source, True, "gzip" if source.name.lower().endswith(".gz") else "none"

@@ -3,13 +3,16 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rnainteract_builder.errors import InputError
-from rnainteract_builder.ingest import IngestConfig, ingest_rnainter
+from rnainteract_builder.ingest import NCRNA_CATEGORIES, RNAINTER_COLUMNS, IngestConfig, ingest_rnainter
 from rnainteract_builder.report import Report
 from tests.rnainteract_builder.rnainter_rows import row, write_rnainter
 
@@ -141,3 +144,130 @@ def test_real_sample_rows(shared_data: Path, tmp_path: Path) -> None:
     assert table.column("protein_category").to_pylist().count("protein") == 1
     strict = ingest_rnainter(sample, tmp_path / "s.parquet", IngestConfig(drop_prediction_only=True))
     assert strict.rows_kept == 1  # only RP09023616 has (weak) HITS-CLIP evidence
+
+
+def test_invalid_utf8_and_crlf_lines(tmp_path: Path) -> None:
+    """A line that is not UTF-8 is one malformed row (never fatal); CRLF line endings read like LF."""
+    source = tmp_path / "rp.txt"
+    header = "\t".join(RNAINTER_COLUMNS)
+    lines = [header, ROWS[0], row(RNAInterID="RPbad").replace("RNA1", "R\udcffA"), ROWS[1]]
+    source.write_bytes("\r\n".join(lines).encode("utf-8", "surrogateescape") + b"\r\n")
+    report = Report("t")
+    result = ingest_rnainter(source, tmp_path / "o.parquet", IngestConfig(), report)
+    table = pq.read_table(result.output)
+    assert table.column("rnainter_id").to_pylist() == ["RP1", "RP2"]
+    assert table.column("row_index").to_pylist() == [0, 1]  # the bad line is not a well-formed row
+    assert table.column("evidence_predict").to_pylist() == [None, "catRAPID"]  # no '\r' in the last field
+    assert report.drops["ingest"] == {"malformed: not UTF-8": 1}
+    assert result.rows_read == 3
+
+
+def test_unreadable_tar_member_is_a_clear_error(tmp_path: Path) -> None:
+    """A tar.gz cut short fails with one clear error while its member is piped to the parser (no hang)."""
+    plain = write_rnainter(tmp_path / "Download_data_RP.txt", [row(RNAInterID=f"RP{i}") for i in range(20_000)])
+    tgz = tmp_path / "Download_data_RP.tar.gz"
+    with tarfile.open(tgz, "w:gz") as archive:
+        archive.add(plain, arcname="Download_data_RP.txt")
+    with pytest.raises(InputError, match="no member nope.txt"):
+        ingest_rnainter(tgz, tmp_path / "o.parquet", IngestConfig(tar_member="nope.txt"))
+    data = tgz.read_bytes()
+    tgz.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="unreadable archive member"):
+        ingest_rnainter(tgz, tmp_path / "o.parquet", IngestConfig(block_size=4096))
+    assert not (tmp_path / "o.parquet").exists()
+    with pytest.raises(InputError, match="unreadable archive"):
+        ingest_rnainter(tgz, tmp_path / "o.parquet", IngestConfig(tar_member="nope.txt"))
+
+
+# --- a line-by-line reference of the documented semantics, compared on random files --------------------
+
+_VALUES = {
+    "RNAInterID": ["RP1", "RP2", "RP1", "", "N/A"],
+    "Category1": ["lncRNA", "miRNA", "mRNA", "unknown", "N/A", ""],
+    "Category2": ["RBP", "TF", "protein", "enzyme"],
+    "Species1": ["Homo sapiens", "Mus musculus", "N/A"],
+    "Species2": ["Homo sapiens", "Mus musculus"],
+    "Raw_ID1": ["NCBI:1", "NCBI:2", "", "N/A"],
+    "Raw_ID2": ["NCBI:101", "N/A"],
+    "score": ["0.5", "0", "1", "0.25", "1e-1", "N/A", "", "high", "1.7", "-0.1", "nan"],
+    "strong": ["N/A", "CLIP"],
+    "weak": ["N/A", "RIP", ""],
+    "Interactor1.Symbol": ['Gm"1', "N/A", "x y"],
+}
+
+
+def _reference(lines: list[str], config: IngestConfig) -> tuple[list[tuple[int, str]], Counter[str]]:
+    kept: list[tuple[int, str]] = []
+    drops: Counter[str] = Counter()
+    index = 0
+    for line in lines:
+        if not line:
+            continue
+        fields = line.split("\t")
+        if len(fields) != len(RNAINTER_COLUMNS):
+            drops[f"malformed: {len(fields)} columns instead of 13"] += 1
+            continue
+        f = dict(zip(RNAINTER_COLUMNS, fields, strict=True))
+        missing = {name: value in ("", "N/A") for name, value in f.items()}
+        try:
+            score = float(f["score"])
+        except ValueError:
+            score = None
+        strong_or_weak = not missing["strong"] or not missing["weak"]
+        checks = [
+            (not missing["score"] and (score is None or not 0 <= score <= 1), "malformed: bad score"),
+            (missing["Raw_ID1"] or missing["Raw_ID2"], "malformed: empty Raw_ID"),
+            (missing["RNAInterID"], "malformed: empty RNAInterID"),
+            (f["Category1"] not in config.rna_categories, f"rna category not in whitelist: {f['Category1']}"),
+            (f["Category2"] not in config.protein_categories,
+             f"protein category not in whitelist: {f['Category2']}"),
+            (config.species is not None
+             and not (f["Species1"] in config.species and f["Species2"] in config.species), "species not selected"),
+            (config.min_score is not None and missing["score"], "score missing (min_score set)"),
+            (config.min_score is not None and score is not None and score < config.min_score,
+             "score below min_score"),
+            (config.evidence == "strong" and missing["strong"], "no strong evidence"),
+            (config.evidence == "weak" and not strong_or_weak, "no strong or weak evidence"),
+            (config.drop_prediction_only and not strong_or_weak, "prediction-only evidence"),
+        ]
+        reason = next((why for failed, why in checks if failed), None)
+        if reason is None:
+            kept.append((index, f["RNAInterID"]))
+        else:
+            drops[reason] += 1
+        index += 1
+    return kept, drops
+
+
+_row = st.fixed_dictionaries({name: st.sampled_from(values) for name, values in _VALUES.items()}).map(
+    lambda fields: row(**{k.replace(".", "_dot_"): v for k, v in fields.items()})
+)
+_line = st.one_of(
+    _row,
+    _row,
+    _row,
+    st.integers(1, 16).filter(lambda n: n != 13).map(lambda n: "\t".join(["RPx"] * n)),  # wrong column count
+    st.just(""),  # empty lines are skipped, not counted
+)
+_config = st.builds(
+    IngestConfig,
+    rna_categories=st.sampled_from([NCRNA_CATEGORIES, ("lncRNA", "mRNA", "N/A")]),
+    species=st.sampled_from([None, ("Homo sapiens",), ("Homo sapiens", "Mus musculus", "N/A")]),
+    min_score=st.sampled_from([None, 0.3]),
+    evidence=st.sampled_from(["any", "strong", "weak"]),
+    drop_prediction_only=st.booleans(),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_line, max_size=40), config=_config)
+def test_matches_a_line_by_line_reference(tmp_path: Path, lines: list[str], config: IngestConfig) -> None:
+    source = tmp_path / "rp.txt"
+    source.write_text("\t".join(RNAINTER_COLUMNS) + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_rnainter(source, tmp_path / "o.parquet", config)
+    table = pq.read_table(result.output)
+    expected_kept, expected_drops = _reference(lines, config)
+    got = list(zip(table.column("row_index").to_pylist(), table.column("rnainter_id").to_pylist(), strict=True))
+    assert got == expected_kept
+    assert result.drops == expected_drops
+    assert result.rows_read == sum(1 for line in lines if line)
