@@ -5,15 +5,18 @@ prediction-only evidence, NCBI gene ids with Zipf-distributed, heavy-tailed inte
 characters in symbols, a few malformed rows), then runs the same steps twice, each side in its own
 subprocess so peak RSS is measured separately:
 
-* **duckdb** (ours): :func:`rnainteract_builder.ingest.ingest_rnainter` (streaming, filters pushed down)
-  then DuckDB SQL: dedupe RNAInterID, dedupe (Raw_ID1, Raw_ID2), drop interactors with >= 150 pairs;
+* **duckdb** (ours): :func:`rnainteract_builder.ingest.ingest_rnainter` (one streaming DuckDB pass,
+  filters pushed down, kept rows to Parquet) then DuckDB SQL as in ``rnainteract_builder.positives``:
+  dedupe RNAInterID, dedupe (Raw_ID1, Raw_ID2), drop interactors with >= 150 pairs;
 * **pandas** (baseline, like the paper's notebooks): ``pd.read_csv`` of the whole file, boolean filters,
   ``drop_duplicates``, ``groupby(...).filter(lambda g: len(g) < 150)`` on RNA and on protein.
 
-Both must end with the same number of pairs. Prints wall time, peak RSS and the ratios.
+Both must end with the same pairs (count, and the sum of their row numbers among well-formed rows).
+Prints wall time, CPU time (user + system, all threads), peak RSS, the load average around each side
+(the machine may be shared) and the ratios.
 
     python scripts/bench_ingest.py --rows 5000000
-    python scripts/bench_ingest.py --rows 37000000 --skip-pandas
+    python scripts/bench_ingest.py --rows 37067587 --skip-pandas   # the real file's size
 """
 
 from __future__ import annotations
@@ -99,14 +102,14 @@ def run_duckdb(path: Path) -> tuple[int, int]:
         con = duckdb.connect()
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET temp_directory = '{tmp}/spill'")
-        # The same steps with hash aggregates instead of sorting windows: first row per RNAInterID; per
-        # (RNA, protein) the row with the highest score, then the first (NULL scores last; scores lie in
-        # [0, 1] after ingest, so -1 stands for NULL); then interactors with >= LIMIT pairs are dropped.
+        # The steps of rnainteract_builder.positives (hash aggregates + semi-joins): first row per
+        # RNAInterID; per (RNA, protein) the row with the highest score, then the first (NULL scores
+        # last); then every pair whose RNA or protein has >= LIMIT pairs is dropped.
         sql = f"""
             WITH t AS (SELECT row_index, rnainter_id, rna_source_id AS rna, protein_source_id AS protein, score
                        FROM read_parquet('{ingested}')),
                  s1 AS (SELECT * FROM t WHERE row_index IN (SELECT min(row_index) FROM t GROUP BY rnainter_id)),
-                 s2 AS (SELECT rna, protein, arg_max(row_index, (coalesce(score, -1.0), -row_index)) AS row_index
+                 s2 AS (SELECT rna, protein, arg_max(row_index, (score IS NOT NULL, coalesce(score, 0), -row_index)) AS row_index
                         FROM s1 GROUP BY rna, protein),
                  small_rna AS (SELECT rna FROM s2 GROUP BY rna HAVING count(*) < {LIMIT}),
                  small_protein AS (SELECT protein FROM s2 GROUP BY protein HAVING count(*) < {LIMIT})
