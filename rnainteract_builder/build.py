@@ -373,7 +373,7 @@ register_stage(
         inputs=lambda ctx: [_ingest_input(ctx)],
         config_keys=frozenset(
             {"input", "rna_categories", "protein_categories", "species", "min_score", "evidence",
-             "drop_prediction_only", "tar_member"}
+             "drop_prediction_only", "tar_member", "threads", "memory_limit"}
         ),
     )
 )
