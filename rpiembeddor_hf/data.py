@@ -110,11 +110,16 @@ class PairData(torch.utils.data.Dataset):
         return index  # rows are gathered in ``collate``: no per-item tensor work
 
     def lengths(self) -> np.ndarray:
-        """Residues per pair after truncation (RNA + protein): the key of length grouping."""
+        """Residues per pair after truncation (RNA + protein)."""
+        return self.pair_lengths().sum(axis=1)
+
+    def pair_lengths(self) -> np.ndarray:
+        """``(pairs, 2)``: RNA and protein residues of each pair after truncation: the key of length grouping
+        (each molecule is padded separately, so both lengths matter, not only their sum)."""
         rna, protein = self.rna_lengths, self.protein_lengths
         if self.max_length is not None:
             rna, protein = np.minimum(rna, self.max_length), np.minimum(protein, self.max_length)
-        return rna + protein
+        return np.stack([rna, protein], axis=1)
 
     def collate(self, indices: Sequence[int]) -> dict[str, torch.Tensor]:
         """Pad a batch to its own longest RNA and protein; float16 (the model casts to its own dtype)."""
@@ -155,12 +160,18 @@ def _check_labels(labels: pa.ChunkedArray, pair_ids: pa.ChunkedArray, name: str)
 
 
 class LengthGroupedBatchSampler(torch.utils.data.Sampler[list[int]]):
-    """Batches of pairs with similar total length, in a seeded random order that changes every epoch.
+    """Batches of pairs with similar lengths, in a seeded random order that changes every epoch.
 
     Like transformers' length-grouped sampler: shuffle, cut into mega-batches of ``batch_size *
     mega_batches`` pairs, sort each mega-batch by length (longest first), cut into batches, shuffle the
     batches. Every batch has ``batch_size`` pairs except possibly one. Set ``group_by_length=False`` for
     plain shuffled batches.
+
+    ``lengths`` is one length per pair, or ``(pairs, 2)`` RNA and protein lengths
+    (:meth:`PairData.pair_lengths`). A batch pads each molecule to its own longest, so with two lengths
+    each mega-batch is sorted by RNA length, cut into groups of ``molecule_groups`` batches, and each
+    group sorted by protein length: both paddings stay small (sorting by the sum lets a long RNA with a
+    short protein share a batch with a short RNA and a long protein, which pads both).
     """
 
     def __init__(
@@ -170,10 +181,14 @@ class LengthGroupedBatchSampler(torch.utils.data.Sampler[list[int]]):
         seed: int = 0,
         group_by_length: bool = True,
         mega_batches: int = 50,
+        molecule_groups: int = 8,
     ) -> None:
         if batch_size < 1:
             raise InputError(f"batch size must be positive, got {batch_size}")
         self.lengths = np.asarray(lengths)
+        if self.lengths.ndim not in (1, 2) or (self.lengths.ndim == 2 and self.lengths.shape[1] != 2):
+            raise ValueError(f"lengths must be (pairs,) or (pairs, 2), got shape {self.lengths.shape}")
+        self.molecule_groups = molecule_groups
         self.batch_size = batch_size
         self.drop_last = False
         self.seed = seed
@@ -193,12 +208,7 @@ class LengthGroupedBatchSampler(torch.utils.data.Sampler[list[int]]):
         if self.group_by_length:
             mega = self.batch_size * self.mega_batches
             order = (
-                np.concatenate(
-                    [
-                        part[np.argsort(-self.lengths[part], kind="stable")]
-                        for part in (order[i : i + mega] for i in range(0, len(order), mega))
-                    ]
-                )
+                np.concatenate([self._sorted(order[i : i + mega]) for i in range(0, len(order), mega)])
                 if len(order)
                 else order
             )
@@ -208,6 +218,19 @@ class LengthGroupedBatchSampler(torch.utils.data.Sampler[list[int]]):
         short = [b for b in out if len(b) < self.batch_size]
         full = [full[i] for i in rng.permutation(len(full))]
         return full + short
+
+    def _sorted(self, part: np.ndarray) -> np.ndarray:
+        """One mega-batch in batching order (see the class docstring)."""
+        if self.lengths.ndim == 1:
+            return part[np.argsort(-self.lengths[part], kind="stable")]
+        part = part[np.argsort(-self.lengths[part, 0], kind="stable")]
+        group = self.batch_size * self.molecule_groups
+        return np.concatenate(
+            [
+                chunk[np.argsort(-self.lengths[chunk, 1], kind="stable")]
+                for chunk in (part[j : j + group] for j in range(0, len(part), group))
+            ]
+        )
 
     def __iter__(self) -> Iterator[list[int]]:
         yield from self.batches()

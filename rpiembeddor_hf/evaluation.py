@@ -175,7 +175,7 @@ def threshold_line(threshold: float, source: str | None) -> str:
     """One Markdown paragraph saying which threshold the threshold metrics used and why."""
     if not source:
         return ""
-    return f"\nThreshold {threshold:.4g} ({source}). AUROC and AUPRC do not depend on it.\n"
+    return f"\nThreshold {threshold:.4g}: {source}. AUROC and AUPRC do not depend on it.\n"
 
 
 def model_threshold(model: torch.nn.Module) -> tuple[float, str]:

@@ -111,5 +111,5 @@ def choose_threshold(
         float(candidates[pick]),
         metric,
         value,
-        f"chosen on {set_name} ({y.size:,} pairs): maximises {_METRIC_WORDS[metric]} there ({value:.3f})",
+        f"chosen on {set_name}, {y.size:,} pairs: maximises {_METRIC_WORDS[metric]} there ({value:.3f})",
     )

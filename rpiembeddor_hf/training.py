@@ -202,7 +202,7 @@ def train_model(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
     sampler = LengthGroupedBatchSampler(
-        train.lengths(), config.batch_size, seed=config.seed, group_by_length=config.group_by_length
+        train.pair_lengths(), config.batch_size, seed=config.seed, group_by_length=config.group_by_length
     )
     loader = torch.utils.data.DataLoader(train, batch_sampler=sampler, collate_fn=train.collate)
     updates_per_epoch = math.ceil(len(sampler) / config.gradient_accumulation_steps)
@@ -373,7 +373,7 @@ def _choose_threshold(
         choice.threshold,
         choice.metric,
         choice.value,
-        f"{choice.source}, best checkpoint (epoch {best_epoch})",
+        f"{choice.source}; best checkpoint, epoch {best_epoch}",
     )
 
 

@@ -1,13 +1,21 @@
 """Training throughput: dynamic padding + length grouping vs padding every batch to 1,024 (baseline).
 
-Same model (paper configuration by default: 640+640 inputs, d_model 256, 1 layer), same optimizer, same
-realistic length mix of RNAInter-like pairs (many short miRNAs, some long ncRNAs; proteins log-normal around
-400 residues, all <= 1,024). Each mode runs in its own fresh process so peak memory is its own (GPU:
-``torch.cuda.max_memory_allocated``; CPU: the process's peak resident set size). Prints samples/s, peak
-memory and the ratio against the baseline ``pad-to-1024``. On a GPU it also times the paper configuration
-in bf16 and projects 90 epochs x 109,214 pairs; without one it says so.
+Both modes train the same model (paper configuration by default: 640+640 inputs, d_model 256, 1 layer,
+``first`` pooling), with the same optimizer, on the *same batches of the same pairs*: one plan of batches
+is drawn with the training sampler (:class:`~rpiembeddor_hf.data.LengthGroupedBatchSampler`) from a
+realistic length mix (RNAs mostly 50-250 nt with some miRNAs and a tail to 1,024; proteins mostly 300-600
+aa with shorter ones and a tail to 1,024). ``pad-to-1024`` pads every batch to 1,024 residues per
+molecule, which is what a fixed-shape implementation does; ``dynamic+grouped`` pads each batch to its own
+longest RNA and protein, as ``rpiembeddor train`` does.
 
-    .venv/bin/python scripts/bench_train.py --steps 4 --batch-size 16
+Measurement: every (mode, repeat) runs in its own fresh process (so peak memory is its own: GPU
+``torch.cuda.max_memory_allocated``, CPU the process's peak resident set size), modes alternate so a
+change of machine load hits both, ``--warmup`` optimizer steps run before the clock starts, then one timed
+pass over every batch of the plan. Samples/s is the median over ``--repeats``; the speed-up is the median
+of the per-repeat ratios (each repeat's two modes ran back to back). On a GPU it also times the paper
+configuration in bf16 and projects 90 epochs x 109,214 pairs; without one it says so.
+
+    .venv/bin/python scripts/bench_train.py --batch-size 16 --steps 12 --warmup 2 --repeats 3
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import argparse
 import json
 import multiprocessing as mp
 import resource
+import statistics
 import sys
 import time
 
@@ -23,90 +32,114 @@ import numpy as np
 import torch
 
 PAPER_PAIRS, PAPER_EPOCHS = 109_214, 90
+MAX_LENGTH = 1024
+BASELINE = "pad-to-1024"
 
 
 def length_mix(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """RNA and protein lengths of ``n`` pairs, shaped like RNAInter ncRNA-protein pairs.
+
+    RNA: 70 % 50-250 nt (log-normal around 110), 15 % miRNA-like 18-25 nt, 15 % a tail of 250-1,024.
+    Protein: 75 % 300-600 aa, 15 % 50-300 aa, 10 % a tail of 600-1,024.
+    """
     rng = np.random.default_rng(seed)
     kind = rng.random(n)
     rna = np.where(
-        kind < 0.4,
-        rng.integers(18, 26, n),  # miRNAs
-        np.where(
-            kind < 0.7, rng.integers(50, 300, n), rng.integers(300, 1025, n)
-        ),  # sno/tRNA-like, long ncRNA
-    )
-    protein = np.clip(rng.lognormal(np.log(400), 0.6, n), 50, 1024).astype(int)
+        kind < 0.70,
+        np.clip(rng.lognormal(np.log(110), 0.4, n), 50, 250),
+        np.where(kind < 0.85, rng.integers(18, 26, n), rng.integers(251, MAX_LENGTH + 1, n)),
+    ).astype(int)
+    kind = rng.random(n)
+    protein = np.where(
+        kind < 0.75,
+        rng.integers(300, 601, n),
+        np.where(kind < 0.90, rng.integers(50, 300, n), rng.integers(601, MAX_LENGTH + 1, n)),
+    ).astype(int)
     return rna, protein
 
 
-def batches(
-    rna: np.ndarray, protein: np.ndarray, batch_size: int, grouped: bool, seed: int
+def batch_plan(
+    rna: np.ndarray, protein: np.ndarray, batch_size: int, steps: int, seed: int = 0
 ) -> list[list[int]]:
+    """``steps`` batches drawn at random (seeded) from one epoch of the training sampler over all pairs.
+
+    The sampler groups lengths within mega-batches of 50 batches, as in training; a uniform sample of its
+    batches costs, on average, what a training epoch costs per batch.
+    """
     from rpiembeddor_hf.data import LengthGroupedBatchSampler
 
-    return LengthGroupedBatchSampler(rna + protein, batch_size, seed=seed, group_by_length=grouped).batches()
+    lengths = np.stack([rna, protein], axis=1)  # what training passes: PairData.pair_lengths()
+    epoch = LengthGroupedBatchSampler(lengths, batch_size, seed=seed, group_by_length=True).batches()
+    full = [b for b in epoch if len(b) == batch_size]
+    pick = np.random.default_rng(seed).choice(len(full), size=min(steps, len(full)), replace=False)
+    return [full[i] for i in sorted(pick)]
+
+
+def _inputs(
+    batch: list[int], rna: np.ndarray, protein: np.ndarray, padded: bool, device: torch.device
+) -> dict[str, torch.Tensor]:
+    """A batch as the collate function builds it: float16 embeddings (the model casts), 0/1 masks."""
+    out = {}
+    for name, lengths in (("rna", rna[batch]), ("protein", protein[batch])):
+        width = MAX_LENGTH if padded else int(lengths.max())
+        mask = (torch.arange(width)[None] < torch.as_tensor(lengths)[:, None]).long()
+        out[f"{name}_embeddings"] = (torch.randn(len(batch), width, 640) * mask[..., None]).half().to(device)
+        out[f"{name}_attention_mask"] = mask.to(device)
+    out["labels"] = torch.randint(0, 2, (len(batch),)).to(device)
+    return out
 
 
 def run_mode(mode: str, args: dict, queue: mp.Queue) -> None:
     from rpiembeddor_hf import RPIembeddorConfig, RPIembeddorModel
 
+    if args["threads"]:
+        torch.set_num_threads(args["threads"])
     torch.manual_seed(0)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model = RPIembeddorModel(RPIembeddorConfig(d_model=args["d_model"])).to(device).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.1)
-    rna, protein = length_mix(args["pairs"])
-    plan = batches(rna, protein, args["batch_size"], grouped=mode != "pad-to-1024", seed=0)
-    plan = plan[: args["steps"] + 1]
+    rna, protein = np.asarray(args["rna"]), np.asarray(args["protein"])
+    padded = mode == BASELINE
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=args["bf16"])
+
+    def step(inputs: dict[str, torch.Tensor]) -> None:
+        with autocast:
+            loss = model(**inputs).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    plan = args["plan"]
+    for batch in plan[: args["warmup"]]:  # kernels, allocator and caches warm up; not timed
+        step(_inputs(batch, rna, protein, padded, device))
     samples, elapsed = 0, 0.0
-    for step, batch in enumerate(plan):
-        rl = 1024 if mode == "pad-to-1024" else int(rna[batch].max())
-        pl = 1024 if mode == "pad-to-1024" else int(protein[batch].max())
-        r = torch.randn(len(batch), rl, 640, device=device)
-        p = torch.randn(len(batch), pl, 640, device=device)
-        rm = (
-            torch.arange(rl, device=device)[None] < torch.as_tensor(rna[batch], device=device)[:, None]
-        ).long()
-        pm = (
-            torch.arange(pl, device=device)[None] < torch.as_tensor(protein[batch], device=device)[:, None]
-        ).long()
-        labels = torch.randint(0, 2, (len(batch),), device=device)
+    for batch in plan:
+        inputs = _inputs(batch, rna, protein, padded, device)
         if device.type == "cuda":
             torch.cuda.synchronize()
         start = time.perf_counter()
-        with autocast:
-            loss = model(r, rm, p, pm, labels=labels).loss
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
+        step(inputs)
         if device.type == "cuda":
             torch.cuda.synchronize()
-        if step > 0:  # the first step warms up kernels and allocators
-            elapsed += time.perf_counter() - start
-            samples += len(batch)
+        elapsed += time.perf_counter() - start
+        samples += len(batch)
     if device.type == "cuda":
         peak = torch.cuda.max_memory_allocated() / 2**20
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put(
-        {
-            "mode": mode,
-            "samples_per_s": samples / elapsed,
-            "peak_mib": peak,
-            "device": str(device),
-            "bf16": args["bf16"],
-            "steps": len(plan) - 1,
-        }
-    )
+    queue.put({"samples_per_s": samples / elapsed, "peak_mib": peak, "device": str(device)})
 
 
 def measure(mode: str, args: dict) -> dict:
+    """One timed run of ``mode`` in a fresh process."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=run_mode, args=(mode, args, queue))
     proc.start()
     result = queue.get()
     proc.join()
+    if proc.exitcode:
+        raise RuntimeError(f"{mode} run failed (exit code {proc.exitcode})")
     return result
 
 
@@ -114,25 +147,46 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--steps", type=int, default=4, help="timed steps per mode (after one warm-up step)")
+    parser.add_argument("--steps", type=int, default=12, help="timed steps (batches) per run")
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="untimed optimizer steps before the clock starts"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs per mode (median reported)")
     parser.add_argument("--batch-size", type=int, default=64, help="pairs per batch (paper: 64)")
-    parser.add_argument("--pairs", type=int, default=4096, help="pairs in the length mix")
     parser.add_argument("--d-model", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads per run (0: torch's default)")
+    parser.add_argument("--pairs", type=int, default=8192, help="pairs in the length mix (one sampler epoch)")
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     options = parser.parse_args()
+    if min(options.steps, options.repeats, options.batch_size) < 1 or options.warmup < 0:
+        parser.error("steps, repeats and batch size must be positive, warm-up >= 0")
     gpu = torch.cuda.is_available()
+    rna, protein = length_mix(options.pairs, options.seed)
+    plan = batch_plan(rna, protein, options.batch_size, options.steps, options.seed)
+    pairs = sum(len(b) for b in plan)
+    padded_rna = sum(int(rna[b].max()) * len(b) for b in plan) / pairs
+    padded_protein = sum(int(protein[b].max()) * len(b) for b in plan) / pairs
+    epoch = batch_plan(rna, protein, options.batch_size, options.pairs, options.seed)
+    epoch_rna = sum(int(rna[b].max()) * len(b) for b in epoch) / sum(len(b) for b in epoch)
+    epoch_protein = sum(int(protein[b].max()) * len(b) for b in epoch) / sum(len(b) for b in epoch)
     args = {
-        "steps": options.steps,
-        "batch_size": options.batch_size,
-        "pairs": options.pairs,
+        "rna": rna.tolist(),
+        "protein": protein.tolist(),
+        "plan": plan,
+        "warmup": options.warmup,
         "d_model": options.d_model,
+        "threads": options.threads,
         "bf16": False,
     }
-    rna, protein = length_mix(options.pairs)
     print(
-        f"length mix: {options.pairs} pairs, RNA median {int(np.median(rna))} (max {rna.max()}), "
-        f"protein median {int(np.median(protein))} (max {protein.max()}); batch {options.batch_size}, "
-        f"{options.steps} timed steps per mode, d_model {options.d_model}",
+        f"length mix: {options.pairs} pairs, {pairs} of them in the timed batches; RNA median {int(np.median(rna))} (10-90 %: {int(np.percentile(rna, 10))}-"
+        f"{int(np.percentile(rna, 90))}, max {rna.max()}), protein median {int(np.median(protein))} "
+        f"(10-90 %: {int(np.percentile(protein, 10))}-{int(np.percentile(protein, 90))}, max {protein.max()}); "
+        f"timed dynamic batches pad to {padded_rna:.0f} RNA + {padded_protein:.0f} residues per pair on average "
+        f"(whole epoch: {epoch_rna:.0f} + {epoch_protein:.0f}; baseline: {MAX_LENGTH} + {MAX_LENGTH}); batch {options.batch_size}, {options.warmup} warm-up + "
+        f"{len(plan)} timed steps per run, {options.repeats} repeats per mode, d_model {options.d_model}, "
+        f"torch threads {options.threads or torch.get_num_threads()}",
         file=sys.stderr,
     )
     if not gpu:
@@ -141,30 +195,51 @@ def main() -> int:
             "projection need a GPU",
             file=sys.stderr,
         )
-    results = [measure("pad-to-1024", args), measure("dynamic+grouped", args)]
-    if gpu:
-        results.append(measure("dynamic+grouped", {**args, "bf16": True}))
-    base = results[0]
+    modes = [(BASELINE, False), ("dynamic+grouped", False)] + ([("dynamic+grouped", True)] if gpu else [])
+    runs: dict[tuple[str, bool], list[dict]] = {m: [] for m in modes}
+    for repeat in range(options.repeats):
+        for mode, bf16 in modes:  # alternate, so drifting load hits every mode alike
+            result = measure(mode, {**args, "bf16": bf16})
+            runs[(mode, bf16)].append(result)
+            print(
+                f"repeat {repeat + 1}: {mode}{' bf16' if bf16 else ''}: {result['samples_per_s']:.2f} samples/s",
+                file=sys.stderr,
+            )
+    base = runs[(BASELINE, False)]
     rows = []
-    for r in results:
-        r["speedup_vs_pad_to_1024"] = r["samples_per_s"] / base["samples_per_s"]
-        r["memory_ratio_vs_pad_to_1024"] = r["peak_mib"] / base["peak_mib"]
-        rows.append(r)
+    for (mode, bf16), results in runs.items():
+        speeds = [r["samples_per_s"] for r in results]
+        ratios = [r["samples_per_s"] / b["samples_per_s"] for r, b in zip(results, base, strict=True)]
+        row = {
+            "mode": mode,
+            "device": results[0]["device"],
+            "bf16": bf16,
+            "samples_per_s": statistics.median(speeds),
+            "samples_per_s_runs": speeds,
+            "peak_mib": statistics.median(r["peak_mib"] for r in results),
+            "speedup_vs_pad_to_1024": statistics.median(ratios),
+            "speedup_runs": ratios,
+        }
+        row["memory_ratio_vs_pad_to_1024"] = row["peak_mib"] / statistics.median(r["peak_mib"] for r in base)
+        rows.append(row)
     if gpu:
-        bf16 = rows[-1]
-        bf16["projected_hours_90_epochs"] = PAPER_EPOCHS * PAPER_PAIRS / bf16["samples_per_s"] / 3600
+        rows[-1]["projected_hours_90_epochs"] = PAPER_EPOCHS * PAPER_PAIRS / rows[-1]["samples_per_s"] / 3600
     if options.json:
         print(json.dumps(rows, indent=2))
         return 0
     memory = "peak GPU MiB" if gpu else "peak RSS MiB"
     print(
-        f"| mode | device | bf16 | samples/s | {memory} | speed-up vs pad-to-1024 | memory vs pad-to-1024 |"
+        f"| mode | device | bf16 | samples/s (median; runs) | {memory} | speed-up vs {BASELINE} "
+        f"(median; runs) | memory vs {BASELINE} |"
     )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
+        speeds = ", ".join(f"{s:.1f}" for s in r["samples_per_s_runs"])
+        ratios = ", ".join(f"{s:.2f}" for s in r["speedup_runs"])
         print(
-            f"| {r['mode']} | {r['device']} | {r['bf16']} | {r['samples_per_s']:.2f} | {r['peak_mib']:.0f} | "
-            f"{r['speedup_vs_pad_to_1024']:.2f}x | {r['memory_ratio_vs_pad_to_1024']:.2f}x |"
+            f"| {r['mode']} | {r['device']} | {r['bf16']} | {r['samples_per_s']:.2f} ({speeds}) | "
+            f"{r['peak_mib']:.0f} | {r['speedup_vs_pad_to_1024']:.2f}x ({ratios}) | "
+            f"{r['memory_ratio_vs_pad_to_1024']:.2f}x |"
         )
     if gpu:
         print(

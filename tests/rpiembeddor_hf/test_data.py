@@ -128,3 +128,21 @@ def test_onehot_ablation_store_from_sequences(toy_data):
     assert torch.all(row.float().sum(1) == 1)
     random_store = ablation_store(sequences, "rna", "random", seed=1)
     assert random_store.dim == 640
+
+
+def test_two_length_grouping_pads_each_molecule_less_than_grouping_by_the_sum():
+    rng = np.random.default_rng(1)
+    rna = np.where(rng.random(2000) < 0.8, rng.integers(50, 250, 2000), rng.integers(250, 1024, 2000))
+    protein = rng.integers(50, 1024, 2000)
+    pairs = np.stack([rna, protein], axis=1)
+    two = LengthGroupedBatchSampler(pairs, batch_size=16, seed=3).batches()
+    summed = LengthGroupedBatchSampler(rna + protein, batch_size=16, seed=3).batches()
+    assert sorted(i for b in two for i in b) == list(range(2000))
+    assert all(len(b) == 16 for b in two)
+
+    def padded(bs):  # each molecule is padded to its own longest in the batch
+        return sum(len(b) * (rna[b].max() + protein[b].max()) for b in bs)
+
+    assert padded(two) < 0.9 * padded(summed)
+    with pytest.raises(ValueError, match="pairs, 2"):
+        LengthGroupedBatchSampler(np.zeros((3, 3)), batch_size=2)

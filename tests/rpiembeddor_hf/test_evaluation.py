@@ -121,6 +121,6 @@ def test_evaluate_model_uses_the_threshold_stored_in_the_model(toy_data):
     assert report.model["threshold"] == model.config.threshold
     assert report.model["tp"] + report.model["fp"] == int((scores >= model.config.threshold).sum())
     assert report.threshold_source == "from the model config: chosen on validation: maximises MCC"
-    assert f"Threshold {model.config.threshold:.4g} (from the model config" in report.markdown()
+    assert f"Threshold {model.config.threshold:.4g}: from the model config" in report.markdown()
     overridden = evaluate_model(model, data, threshold=0.9)
     assert overridden.model["threshold"] == 0.9 and "given with --threshold" in overridden.threshold_source

@@ -135,7 +135,7 @@ def test_onehot_ablation_trains_and_evaluates(toy_data, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "| RPIembeddor |" in printed
     stored = json.loads((out / "model" / "config.json").read_text())["threshold"]
-    assert f"Threshold {stored:.4g} (from the model config: chosen on validation" in printed
+    assert f"Threshold {stored:.4g}: from the model config: chosen on validation" in printed
     saved = json.loads((tmp_path / "eval" / "metrics.json").read_text())["model"]
     trained = json.loads((out / "evaluation" / "test" / "metrics.json").read_text())["model"]
     assert saved["threshold"] == stored  # evaluate defaults to the model's own threshold ...
