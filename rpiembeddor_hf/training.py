@@ -29,6 +29,7 @@ Output folder of one seed::
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import math
@@ -144,6 +145,9 @@ def make_accelerator(config: TrainingConfig, find_unused_parameters: bool = True
     from accelerate import Accelerator
     from accelerate.utils import DistributedDataParallelKwargs, ProjectConfiguration
 
+    if config.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        # Accelerate would silently log nothing; say what is missing instead.
+        raise InputError("--tensorboard needs the tensorboard package: pip install 'rnainteract[tensorboard]'")
     return Accelerator(
         mixed_precision=config.mixed_precision,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
