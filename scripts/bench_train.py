@@ -104,7 +104,16 @@ def run_mode(mode: str, args: dict, queue: mp.Queue) -> None:
 
     def step(inputs: dict[str, torch.Tensor]) -> None:
         with autocast:
-            loss = model(**inputs).loss
+            if args["full_attention"]:  # every position of both molecules, as before the lean forward
+                rna_code = model.encode_molecule(
+                    "rna", inputs["rna_embeddings"], inputs["rna_attention_mask"]
+                )
+                protein_code = model.encode_molecule(
+                    "protein", inputs["protein_embeddings"], inputs["protein_attention_mask"]
+                )
+                loss = model.forward_pair(rna_code, protein_code, labels=inputs["labels"]).loss
+            else:
+                loss = model(**inputs).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -157,6 +166,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0, help="torch threads per run (0: torch's default)")
     parser.add_argument("--pairs", type=int, default=8192, help="pairs in the length mix (one sampler epoch)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--full-attention",
+        action="store_true",
+        help="both modes compute self-attention over every position of both molecules (what the model did "
+        "before its forward skipped the parts that cannot reach the output under first pooling + 1 layer)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     options = parser.parse_args()
     if min(options.steps, options.repeats, options.batch_size) < 1 or options.warmup < 0:
@@ -177,6 +192,7 @@ def main() -> int:
         "warmup": options.warmup,
         "d_model": options.d_model,
         "threads": options.threads,
+        "full_attention": options.full_attention,
         "bf16": False,
     }
     print(
@@ -186,7 +202,8 @@ def main() -> int:
         f"timed dynamic batches pad to {padded_rna:.0f} RNA + {padded_protein:.0f} residues per pair on average "
         f"(whole epoch: {epoch_rna:.0f} + {epoch_protein:.0f}; baseline: {MAX_LENGTH} + {MAX_LENGTH}); batch {options.batch_size}, {options.warmup} warm-up + "
         f"{len(plan)} timed steps per run, {options.repeats} repeats per mode, d_model {options.d_model}, "
-        f"torch threads {options.threads or torch.get_num_threads()}",
+        f"torch threads {options.threads or torch.get_num_threads()}"
+        f"{', full attention (no lean forward)' if options.full_attention else ''}",
         file=sys.stderr,
     )
     if not gpu:
