@@ -147,7 +147,9 @@ def make_accelerator(config: TrainingConfig, find_unused_parameters: bool = True
 
     if config.tensorboard and importlib.util.find_spec("tensorboard") is None:
         # Accelerate would silently log nothing; say what is missing instead.
-        raise InputError("--tensorboard needs the tensorboard package: pip install 'rnainteract[tensorboard]'")
+        raise InputError(
+            "--tensorboard needs the tensorboard package: pip install 'rnainteract[tensorboard]'"
+        )
     return Accelerator(
         mixed_precision=config.mixed_precision,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
