@@ -28,21 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-RNAINTER_COLUMNS = (
-    "RNAInterID",
-    "Interactor1.Symbol",
-    "Category1",
-    "Species1",
-    "Interactor2.Symbol",
-    "Category2",
-    "Species2",
-    "Raw_ID1",
-    "Raw_ID2",
-    "score",
-    "strong",
-    "weak",
-    "predict",
-)
+from rnainteract_builder.ingest import RNAINTER_COLUMNS
 
 RNA_MOTIFS = ("GCAUGCAUG", "UUUAAUUUAA", "GGACUGGAC", "CCUCCCUCC")
 PROTEIN_MOTIFS = ("RRMKGFGFV", "KHGGKIIGK", "CPHCGKTFH", "DEADYWRSE")
