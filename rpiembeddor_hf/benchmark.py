@@ -113,7 +113,7 @@ def cluster_folds(clusters: Sequence[str], labels: np.ndarray, k: int, seed: int
 
 
 def sequence_clusters(data: PairData, identity: float, tool: str) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster representative of every pair's RNA and protein (the clustering engineer's MMseqs2 / CD-HIT)."""
+    """Cluster representative of every pair's RNA and protein (MMseqs2 / CD-HIT via rnainteract_builder.annotate.clusters)."""
     from rnainteract_builder.annotate.clusters import cluster_sequences
 
     rna_ids, rna_rows = data.unique_rna()
