@@ -27,7 +27,10 @@ class RPIembeddorConfig(PretrainedConfig):
             molecules' positions).
         rna_embedding_model / protein_embedding_model: names of the embedders the model was trained on, so
             users feed it matching embeddings (recorded, not used by the forward pass).
-        initializer_range: standard deviation of the normal initialisation of linear layers.
+        initializer_range: ``None`` (default): PyTorch's own initialisation of every layer, as in the paper's
+            plain-PyTorch model. A float: transformers-style N(0, initializer_range) linear weights. With
+            N(0, 0.02) the pre-norm stack starts almost insensitive to its inputs and training stalls at the
+            class prior, so the default is PyTorch's.
         threshold: decision threshold: a pair is called interacting when its probability is at or above it.
             Training stores the one chosen on the validation split (``--threshold-metric``, default: the
             threshold that maximises MCC there); prediction and evaluation use it unless told otherwise.
@@ -50,7 +53,7 @@ class RPIembeddorConfig(PretrainedConfig):
         pooling: str = "first",
         rna_embedding_model: str | None = "rnafm",
         protein_embedding_model: str | None = "esm2_t30_150M",
-        initializer_range: float = 0.02,
+        initializer_range: float | None = None,
         threshold: float = 0.5,
         threshold_source: str | None = None,
         **kwargs,

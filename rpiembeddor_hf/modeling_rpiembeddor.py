@@ -172,6 +172,20 @@ class RPIembeddorPreTrainedModel(PreTrainedModel):
     main_input_name = "rna_embeddings"
     _no_split_modules = ["RPIembeddorLayer"]
 
+    def _init_weights(self, module: nn.Module) -> None:
+        """PyTorch's default initialisation (``config.initializer_range=None``, the paper's setting), else the
+        transformers N(0, initializer_range) scheme.
+
+        Why: with N(0, 0.02) everywhere the output barely depends on the input at the start (logits move by
+        ~1e-3 between very different sequences) and training stays at the class prior; PyTorch's
+        Kaiming-uniform / Xavier initialisation trains."""
+        if self.config.initializer_range is not None:
+            super()._init_weights(module)
+        elif isinstance(module, nn.MultiheadAttention):
+            module._reset_parameters()
+        elif isinstance(module, (nn.Linear, nn.LayerNorm)):
+            module.reset_parameters()
+
     def save_pretrained(self, save_directory, *args, **kwargs):
         """Save weights (safetensors), config and, as remote code, this file and the configuration file.
 
