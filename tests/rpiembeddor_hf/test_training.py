@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from rnainteract_builder.parquet_io import read_parquet
 from rpiembeddor_hf import RPIembeddorModel
 from rpiembeddor_hf.cli import main
 from rpiembeddor_hf.thresholds import choose_threshold
+from tests.accelerate_launch import two_cpu_processes
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = [
@@ -162,25 +162,9 @@ def test_onehot_ablation_trains_and_evaluates(toy_data, tmp_path, capsys):
 def test_two_cpu_processes_agree_with_one_process_evaluation(toy_data, tmp_path):
     out = (tmp_path / "ddp").resolve()
     env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1", "TRANSFORMERS_VERBOSITY": "error"}
-    port = str(29500 + os.getpid() % 1000)
-    launch = [
-        sys.executable,
-        "-m",
-        "accelerate.commands.launch",
-        "--multi_gpu",
-        "--num_processes",
-        "2",
-        "--num_machines",
-        "1",
-        "--mixed_precision",
-        "no",
-        "--dynamo_backend",
-        "no",
-        "--main_process_port",
-        port,
-        str(REPO / "scripts" / "train_rpiembeddor.py"),
-        *_args(toy_data, out, "--epochs", "2"),
-    ]
+    launch = two_cpu_processes(
+        str(REPO / "scripts" / "train_rpiembeddor.py"), *_args(toy_data, out, "--epochs", "2")
+    )
     done = subprocess.run(launch, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
     metrics = json.loads((out / "model" / "training_metrics.json").read_text())

@@ -22,6 +22,7 @@ from rnainteract_builder.embed.stage import MANIFEST, EmbedConfig, plan_shards, 
 from rnainteract_builder.embedding_store import EmbeddingStore
 from rnainteract_builder.errors import InputError
 from rnainteract_builder.sequences import sequence_id
+from tests.accelerate_launch import two_cpu_processes
 
 from .test_embedders import _save_esm2_checkpoint
 
@@ -184,28 +185,8 @@ def test_two_processes_under_accelerate_equal_one_process(tmp_path):
         timeout=120,
     )
     assert one.returncode == 0, one.stderr
-    accelerate = Path(sys.executable).with_name("accelerate")
     two = subprocess.run(
-        [
-            str(accelerate),
-            "launch",
-            "--multi_gpu",
-            "--num_processes",
-            "2",
-            "--num_machines",
-            "1",
-            "--mixed_precision",
-            "no",
-            "--dynamo_backend",
-            "no",
-            "--main_process_port",
-            "29517",
-            "-m",
-            "rnainteract_builder.cli",
-            *args,
-            "-o",
-            str(tmp_path / "two"),
-        ],
+        two_cpu_processes("-m", "rnainteract_builder.cli", *args, "-o", str(tmp_path / "two")),
         env=env,
         capture_output=True,
         text=True,
