@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 demo: install
-	$(VENV)/bin/rnainteract demo --out $(DEMO_OUT)
+	$(PY) scripts/demo.py --out $(DEMO_OUT)
 
 test: install
 	$(PY) -m pytest -q

@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from rnainteract_builder import schema
+from rnainteract_builder.contract import schema
 
 LICENSE_NAME = "rnainter-terms"
 LICENSE_LINK = "http://www.rnainter.org/"
@@ -126,7 +126,7 @@ def _environment() -> jinja2.Environment:
 
 
 def _column_rows(features: Any) -> list[dict[str, str]]:
-    from rnainteract_builder.publish import COLUMN_DESCRIPTIONS
+    from rnainteract_builder.contract.schema import COLUMN_DESCRIPTIONS
 
     return [
         {"name": name, "type": _type_name(feature), "description": COLUMN_DESCRIPTIONS.get(name, "")}

@@ -48,8 +48,9 @@ from typing import Annotated, Any
 import typer
 
 from rnainteract_builder import __version__
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.report import Report, write_text_atomic
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import write_text_atomic
+from rnainteract_builder.contract.report import Report
 
 log = logging.getLogger(__name__)
 

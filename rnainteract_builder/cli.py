@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from rnainteract_builder import __version__
-from rnainteract_builder.cli_support import new_app, run
+from rnainteract_builder.contract.cli import new_app, run
 
 app = new_app(
     "Build the RNAInterAct ncRNA-protein interaction dataset (RNAInter v4 -> Hugging Face dataset).\n\n"
@@ -31,10 +31,9 @@ def version_command() -> None:
 def _register_commands() -> None:
     """Attach the sub-commands defined beside their code (one line per command)."""
     from rnainteract_builder import build; app.add_typer(build.app, name="build")  # noqa: E702, I001
-    from rnainteract_builder import benchmark_sets, demo
+    from rnainteract_builder.contract import benchmark_sets
 
     app.command("import-benchmark")(benchmark_sets.import_benchmark_command)
-    app.command("demo")(demo.demo_command)
     from rnainteract_builder.embed.stage import embed_command
 
     app.command("embed")(embed_command)

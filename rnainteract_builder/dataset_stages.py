@@ -43,8 +43,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnainteract_builder.build import BuildContext, Stage, dataclass_from_section, register_stage
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.report import Report
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.report import Report
 
 #: Split kinds, written to ``split/<kind>/``; ``family`` (TRinter / TSfam) becomes the default config.
 SPLIT_KINDS = ("family", "random", "cold_protein")

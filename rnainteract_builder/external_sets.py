@@ -3,7 +3,7 @@
 * RPI2825 (the published CSV: columns ``type`` (ribo / nonribo), ``protein_seq``, ``rna_seq``; every row
   is an interacting pair) -> a pairs folder of positives; pairs with a partner longer than ``max_length``
   (1024 by default, as in the paper: 871 pairs kept) are dropped and counted, like every other drop.
-* The classic benchmarks come through :mod:`rnainteract_builder.benchmark_sets`.
+* The classic benchmarks come through :mod:`rnainteract_builder.contract.benchmark_sets`.
 * :func:`exclude_train_overlap` removes the pairs of an external set whose RNA or protein (by content-hash
   id, i.e. identical sequence) also occurs in a train split, so "held-out" means held out.
 """
@@ -20,14 +20,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import typer
 
-from rnainteract_builder import schema
-from rnainteract_builder.benchmark_sets import ImportedSet, sequence_table
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.benchmark_sets import ImportedSet, sequence_table
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import read_parquet
+from rnainteract_builder.contract.pairs_folder import PairsFolder
+from rnainteract_builder.contract.report import Report
+from rnainteract_builder.contract.sequences import LetterPolicy, SequenceError, normalise, sequence_id
 from rnainteract_builder.negatives import used_sequences
-from rnainteract_builder.pairs_folder import PairsFolder
-from rnainteract_builder.parquet_io import read_parquet
-from rnainteract_builder.report import Report
-from rnainteract_builder.sequences import LetterPolicy, SequenceError, normalise, sequence_id
 
 log = logging.getLogger(__name__)
 

@@ -51,9 +51,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import PARQUET_OPTIONS
-from rnainteract_builder.report import Report
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import PARQUET_OPTIONS
+from rnainteract_builder.contract.report import Report
 
 #: RNAInter's header, in file order.
 RNAINTER_COLUMNS = (

@@ -31,9 +31,8 @@ from typing import Annotated, Any
 import typer
 from tqdm import tqdm
 
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import read_parquet
-from rnainteract_builder.report import write_text_atomic
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import read_parquet, write_text_atomic
 
 log = logging.getLogger(__name__)
 

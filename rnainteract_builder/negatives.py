@@ -29,10 +29,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import typer
 
-from rnainteract_builder import schema
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.pairs_folder import PairsFolder
-from rnainteract_builder.report import Report
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.pairs_folder import PairsFolder
+from rnainteract_builder.contract.report import Report
 
 log = logging.getLogger(__name__)
 

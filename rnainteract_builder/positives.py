@@ -4,7 +4,7 @@ Steps, in order (each drop is counted by reason in the report):
 
 1. **dedupe RNAInterID** - keep the first occurrence in file order (lowest ``row_index``);
 2. **join sequences** - rows whose RNA or protein raw id was not resolved are dropped (reason = why);
-3. **normalise** every unique sequence with :func:`rnainteract_builder.sequences.normalise`
+3. **normalise** every unique sequence with :func:`rnainteract_builder.contract.sequences.normalise`
    (upper-case, T->U, letter policy ``reject`` or ``replace``, length <= ``max_length``; default 1024 on
    both partners) and give it its content-hash id;
 4. **dedupe (RNA, protein)** on the content-hash ids - keep the highest score, then the first in file order;
@@ -34,13 +34,19 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from rnainteract_builder import schema
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import read_parquet, write_parquet_atomic
+from rnainteract_builder.contract.report import Report
+from rnainteract_builder.contract.sequences import (
+    LetterPolicy,
+    Molecule,
+    SequenceError,
+    normalise,
+    sequence_id,
+)
 from rnainteract_builder.ingest import source_database
-from rnainteract_builder.parquet_io import read_parquet, write_parquet_atomic
-from rnainteract_builder.report import Report
 from rnainteract_builder.resolve.stage import RESOLVED
-from rnainteract_builder.sequences import LetterPolicy, Molecule, SequenceError, normalise, sequence_id
 
 InteractorLimitMode = Literal["drop", "cap"]
 SOURCE_NAME = "RNAInter v4"

@@ -19,7 +19,6 @@ Nothing depends on the clock or on file order on disk, so the same build gives t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -35,10 +34,11 @@ import pyarrow.parquet as pq
 import typer
 from tqdm import tqdm
 
-from rnainteract_builder import __version__, schema
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import PARQUET_OPTIONS, read_parquet
-from rnainteract_builder.report import Report, write_text_atomic
+from rnainteract_builder import __version__
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import PARQUET_OPTIONS, read_parquet, sha256_file, write_text_atomic
+from rnainteract_builder.contract.report import Report
 
 log = logging.getLogger(__name__)
 
@@ -298,14 +298,6 @@ def embedding_batches(
     report.step(f"{config_name} rows", seen)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
@@ -452,9 +444,9 @@ def run_publish(config: PublishConfig) -> PublishResult:
             } | {"versions": manifest.get("versions", {}), "sequences": rows, "missing": not_embedded}
 
     stats_md, figures = _statistics(configs, out, config.figures)
-    inputs_checksums = {_relative(p, build): _sha256(p) for p in sorted(set(inputs))}
+    inputs_checksums = {_relative(p, build): sha256_file(p) for p in sorted(set(inputs))}
     output_files = {
-        _relative(p, out): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+        _relative(p, out): {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
         for paths in files.values()
         for p in paths
     }
@@ -632,29 +624,3 @@ def publish_command(
         else:
             url = hub.push_to_hub(plan, private=private)
             print(f"pushed {push_to_hub} tag {tag}: {url}")
-
-
-#: Column descriptions used by the dataset card.
-COLUMN_DESCRIPTIONS = {
-    "pair_id": "unique id of the pair (RNAInter id for positives, generated for negatives)",
-    "rna_id": "content-hash id of the normalised RNA sequence (joins rna_sequences / rna_embeddings_*)",
-    "protein_id": "content-hash id of the normalised protein sequence (joins protein_sequences / protein_embeddings_*)",
-    "label": "1 interacting (RNAInter positive), 0 non-interacting (informed negative)",
-    "rna_family": "Rfam family of the RNA, or a sequence-cluster pseudo-family when unannotated",
-    "protein_clan": "Pfam clan of the protein, or a sequence-cluster pseudo-clan when unannotated",
-    "rna_category": "RNAInter RNA category (e.g. miRNA, lncRNA)",
-    "protein_category": "RNAInter protein category (RBP, TF, protein)",
-    "rna_species": "species of the RNA",
-    "protein_species": "species of the protein",
-    "negative_strategy": "how a negative was drawn (null for positives)",
-    "rnainter_id": "RNAInter interaction id (null for negatives)",
-    "score": "RNAInter confidence score (null for negatives)",
-    "source": "where the pair came from (RNAInter, a benchmark set)",
-    "rna_source_id": "original RNA id in the source",
-    "protein_source_id": "original protein id in the source",
-    "rna_symbol": "RNA symbol in the source",
-    "protein_symbol": "protein symbol in the source",
-    "evidence_strong": "strong experimental evidence recorded by RNAInter (null for negatives)",
-    "evidence_weak": "weak experimental evidence recorded by RNAInter (null for negatives)",
-    "evidence_predict": "computational predictions recorded by RNAInter (null for negatives)",
-}

@@ -23,11 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import typer
 
-from rnainteract_builder import schema
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.pairs_folder import PROTEIN_FILE, RNA_FILE, PairsFolder
-from rnainteract_builder.parquet_io import write_parquet_atomic
-from rnainteract_builder.report import Report
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import write_parquet_atomic
+from rnainteract_builder.contract.pairs_folder import PROTEIN_FILE, RNA_FILE, PairsFolder
+from rnainteract_builder.contract.report import Report
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def write_split(
 
 
 def read_split(directory: str | Path) -> dict[str, pa.Table]:
-    from rnainteract_builder.parquet_io import read_parquet
+    from rnainteract_builder.contract.io import read_parquet
 
     return {name: read_parquet(Path(directory) / f"{name}.parquet") for name in SPLIT_NAMES}
 

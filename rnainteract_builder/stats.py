@@ -23,9 +23,8 @@ import pyarrow.compute as pc
 import typer
 
 from rnainteract_builder.annotate.annotate import CLUSTER_PREFIX
-from rnainteract_builder.pairs_folder import PROTEIN_FILE, RNA_FILE
-from rnainteract_builder.parquet_io import read_parquet
-from rnainteract_builder.report import write_text_atomic
+from rnainteract_builder.contract.io import read_parquet, write_text_atomic
+from rnainteract_builder.contract.pairs_folder import PROTEIN_FILE, RNA_FILE
 from rnainteract_builder.splits import SPLIT_NAMES
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ Two kinds of runs, both scored with :func:`rpiembeddor_hf.metrics.binary_metrics
   and any extra test sets (e.g. RPI2825);
 * **k-fold cross-validation** on an imported benchmark set, with ``random`` folds (stratified by label) or
   ``cluster`` folds (stratified, and no RNA sequence cluster in two folds; clusters from
-  :func:`rnainteract_builder.annotate.clusters.cluster_sequences`).
+  :func:`rnainteract_builder.contract.clusters.cluster_sequences`).
 
 Outputs in one folder: ``summary.md`` / ``summary.csv`` (mean ± std over folds and seeds of every metric,
 with the published number and its source where one exists), ``runs.csv`` (one row per fold / seed /
@@ -41,8 +41,8 @@ import pyarrow as pa
 import typer
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import read_parquet, write_parquet_atomic
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import read_parquet, write_parquet_atomic
 from rpiembeddor_hf.baselines import PairData, make_method, method_names
 from rpiembeddor_hf.baselines.base import write_json_atomic
 from rpiembeddor_hf.baselines.published import published
@@ -113,8 +113,8 @@ def cluster_folds(clusters: Sequence[str], labels: np.ndarray, k: int, seed: int
 
 
 def sequence_clusters(data: PairData, identity: float, tool: str) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster representative of every pair's RNA and protein (MMseqs2 / CD-HIT via rnainteract_builder.annotate.clusters)."""
-    from rnainteract_builder.annotate.clusters import cluster_sequences
+    """Cluster representative of every pair's RNA and protein (MMseqs2 / CD-HIT via rnainteract_builder.contract.clusters)."""
+    from rnainteract_builder.contract.clusters import cluster_sequences
 
     rna_ids, rna_rows = data.unique_rna()
     prot_ids, prot_rows = data.unique_protein()
@@ -496,7 +496,7 @@ def load_pairs(directory: Path) -> tuple[str, PairData, dict[str, Any]]:
 
     The set is named after the folder, or ``NAME=FOLDER`` names it explicitly.
     """
-    from rnainteract_builder.pairs_folder import PairsFolder
+    from rnainteract_builder.contract.pairs_folder import PairsFolder
 
     directory = Path(directory)
     name = directory.name
@@ -509,7 +509,7 @@ def load_pairs(directory: Path) -> tuple[str, PairData, dict[str, Any]]:
         files = [directory / n for n in ("interactions.parquet", "rna_sequences.parquet", "protein_sequences.parquet")]
         facts: dict[str, Any] = {}
     else:
-        from rnainteract_builder.benchmark_sets import import_benchmark_dir
+        from rnainteract_builder.contract.benchmark_sets import import_benchmark_dir
 
         imported = import_benchmark_dir(directory, name)
         tables = (imported.interactions, imported.rna_sequences, imported.protein_sequences)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from rnainteract_builder.cli_support import new_app, run
+from rnainteract_builder.contract.cli import new_app, run
 from rpiembeddor_hf import __version__
 from rpiembeddor_hf.predict import cli as predict_cli
 

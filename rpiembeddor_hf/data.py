@@ -1,7 +1,7 @@
 """Pairs for RPIembeddor: interactions tables joined with embedding stores, checked, and batched.
 
 * :class:`PairData` joins one interactions table (``pair_id``, ``rna_id``, ``protein_id``, ``label``) with
-  an RNA and a protein :class:`~rnainteract_builder.embedding_store.EmbeddingStore` and checks everything a
+  an RNA and a protein :class:`~rnainteract_builder.contract.embedding_store.EmbeddingStore` and checks everything a
   training step would trip over *before* the first step: missing embedding ids, embedding width different
   from the model's, NaN / infinite values, empty sequences, labels outside {0, 1}. Each problem is one
   :class:`InputError` naming the table, the row and the id.
@@ -25,10 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import torch
 
-from rnainteract_builder.embedding_store import EmbeddedPairs, EmbeddingStore
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import read_parquet
-from rnainteract_builder.schema import embeddings_schema
+from rnainteract_builder.contract.embedding_store import EmbeddedPairs, EmbeddingStore
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import read_parquet
+from rnainteract_builder.contract.schema import embeddings_schema
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +296,7 @@ def ablation_store(
     sequences: pa.Table, molecule: str, kind: str, ids: Sequence[str] | None = None, seed: int = 0
 ) -> EmbeddingStore:
     """One-hot or random per-residue embeddings of the sequences (only ``ids`` if given) as a store."""
-    from rnainteract_builder.embed.embedders import get_embedder
+    from rnainteract_builder.contract.embedders import get_embedder
 
     if kind not in ("onehot", "random"):
         raise InputError(f"ablation embedding must be onehot or random, not {kind!r}")

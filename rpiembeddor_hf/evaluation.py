@@ -26,8 +26,8 @@ import pyarrow as pa
 import torch
 import typer
 
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import write_parquet_atomic
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import write_parquet_atomic
 from rpiembeddor_hf.data import (
     EmbeddingSource,
     PairData,

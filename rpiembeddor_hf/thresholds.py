@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 
 THRESHOLD_METRICS = ("mcc", "f1", "youden", "fixed")
 _METRIC_WORDS = {"mcc": "MCC", "f1": "F1", "youden": "Youden's J"}

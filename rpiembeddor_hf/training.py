@@ -43,7 +43,7 @@ import numpy as np
 import torch
 import typer
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.configuration_rpiembeddor import RPIembeddorConfig
 from rpiembeddor_hf.data import LengthGroupedBatchSampler, PairData
 from rpiembeddor_hf.evaluation import (

@@ -2,7 +2,7 @@
 
 Baseline ("fixed"): batches of ``--batch-size`` sequences in input order, each padded to its longest
 member - what a plain loop over a DataFrame does. Ours ("budget"): sequences sorted by length and packed
-to ``--tokens-per-batch`` padded tokens (rnainteract_builder.embed.batching). Both run the real model
+to ``--tokens-per-batch`` padded tokens (rnainteract_builder.contract.batching). Both run the real model
 classes at full size (RNA-FM: 12 layers x 640; ESM-2 150M: 30 layers x 640), randomly initialised, so the
 compute equals that of the published weights. Prints residues/s, the ratio, padding share and peak
 memory; on a GPU also bf16 and model FLOP utilisation (MFU) against the card's dense bf16 peak.
@@ -20,8 +20,8 @@ import time
 import numpy as np
 import torch
 
-from rnainteract_builder.embed.batching import fixed_size_batches, token_budget_batches
-from rnainteract_builder.embed.embedders import FoundationEmbedder, random_model
+from rnainteract_builder.contract.batching import fixed_size_batches, token_budget_batches
+from rnainteract_builder.contract.embedders import FoundationEmbedder, random_model
 
 #: Dense bf16 peak FLOP/s of common cards (for MFU); unknown cards report MFU as n/a.
 PEAK_BF16 = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L4": 121e12, "A10": 125e12}

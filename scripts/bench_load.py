@@ -22,11 +22,11 @@ import numpy as np
 import pyarrow as pa
 import torch
 
-from rnainteract_builder import schema
-from rnainteract_builder.embedding_store import EmbeddedPairs, EmbeddingStore, embeddings_table
-from rnainteract_builder.parquet_io import write_parquet_atomic
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.embedding_store import EmbeddedPairs, EmbeddingStore, embeddings_table
+from rnainteract_builder.contract.io import write_parquet_atomic
+from rnainteract_builder.contract.sequences import sequence_id
 from rnainteract_builder.publish import PublishConfig, run_publish
-from rnainteract_builder.sequences import sequence_id
 
 
 def synthetic_build(root: Path, pairs: int, rng: np.random.Generator) -> Path:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from rnainteract_builder.annotate.annotate import AnnotateConfig, annotate_dir
-from rnainteract_builder.benchmark_sets import ImportConfig, import_benchmark_dir
+from rnainteract_builder.contract.benchmark_sets import ImportConfig, import_benchmark_dir
 from rnainteract_builder.leakage import audit_markdown, audit_split
 from rnainteract_builder.negatives import NegativesConfig, negatives_dir
 from rnainteract_builder.splits import SplitConfig, split_dir

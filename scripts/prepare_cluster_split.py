@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from rnainteract_builder.annotate.clusters import cluster_sequences
-from rnainteract_builder.benchmark_sets import ImportConfig, import_benchmark_dir
-from rnainteract_builder.pairs_folder import PairsFolder
-from rnainteract_builder.schema import INTERACTIONS, conform
+from rnainteract_builder.contract.benchmark_sets import ImportConfig, import_benchmark_dir
+from rnainteract_builder.contract.clusters import cluster_sequences
+from rnainteract_builder.contract.pairs_folder import PairsFolder
+from rnainteract_builder.contract.schema import INTERACTIONS, conform
 from rnainteract_builder.splits import SplitConfig, split_interactions, write_split
 
 

@@ -28,11 +28,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import typer
 
-from rnainteract_builder.annotate.clusters import TOOLS, cluster_sequences
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.pairs_folder import PairsFolder
-from rnainteract_builder.parquet_io import read_parquet
-from rnainteract_builder.report import Report
+from rnainteract_builder.contract.clusters import TOOLS, cluster_sequences
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import read_parquet
+from rnainteract_builder.contract.pairs_folder import PairsFolder
+from rnainteract_builder.contract.report import Report
 
 log = logging.getLogger(__name__)
 

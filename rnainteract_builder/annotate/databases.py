@@ -22,7 +22,7 @@ import requests
 import typer
 from tqdm import tqdm
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from typing import Literal
 
 from tqdm import tqdm
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 
 log = logging.getLogger(__name__)
 

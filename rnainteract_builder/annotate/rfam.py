@@ -27,7 +27,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -30,18 +30,18 @@ import pyarrow.parquet as pq
 import typer
 from tqdm import tqdm
 
-from rnainteract_builder.embed.embedders import (
+from rnainteract_builder.contract.embedders import (
     BaseEmbedder,
     DType,
     LengthPolicy,
     default_dtype,
     get_embedder,
 )
-from rnainteract_builder.embedding_store import embeddings_table
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import read_parquet, write_parquet_atomic
-from rnainteract_builder.report import Report, write_text_atomic
-from rnainteract_builder.sequences import Molecule
+from rnainteract_builder.contract.embedding_store import embeddings_table
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import read_parquet, write_parquet_atomic, write_text_atomic
+from rnainteract_builder.contract.report import Report
+from rnainteract_builder.contract.sequences import Molecule
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.sequences import Molecule
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.sequences import Molecule
 
 #: Default longest sequence a transcript / isoform choice aims for (the dataset's length cut-off).
 DEFAULT_MAX_LENGTH = 1024

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from rnainteract_builder.contract.sequences import Molecule
 from rnainteract_builder.resolve.base import Candidate, ResolverError, choose_isoform
 from rnainteract_builder.resolve.online import OnlineResolver
-from rnainteract_builder.sequences import Molecule
 
 ENSEMBL_REST_URL = "https://rest.ensembl.org"
 

@@ -18,11 +18,11 @@ from typing import Any
 
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 
+from rnainteract_builder.contract.sequences import Molecule
 from rnainteract_builder.resolve.base import DEFAULT_MAX_LENGTH, Candidate, ResolverError, choose_isoform
 from rnainteract_builder.resolve.cache import ResolverCache
 from rnainteract_builder.resolve.http import HttpClient, RetryPolicy
 from rnainteract_builder.resolve.online import OnlineResolver
-from rnainteract_builder.sequences import Molecule
 
 NCBI_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 _LINKS: dict[str, tuple[str, str]] = {

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import duckdb
 
-from rnainteract_builder.fasta import iter_fasta
+from rnainteract_builder.contract.fasta import iter_fasta
+from rnainteract_builder.contract.sequences import Molecule
 from rnainteract_builder.resolve.base import Resolved, Resolver, ResolverError, split_raw_id
-from rnainteract_builder.sequences import Molecule
 
 
 class TableResolver(Resolver):

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from tqdm import tqdm
 
+from rnainteract_builder.contract.sequences import Molecule
 from rnainteract_builder.resolve.base import DEFAULT_MAX_LENGTH, Resolved, Resolver, split_raw_id
 from rnainteract_builder.resolve.cache import CacheEntry, ResolverCache
 from rnainteract_builder.resolve.http import HttpClient
-from rnainteract_builder.sequences import Molecule
 
 log = logging.getLogger(__name__)
 

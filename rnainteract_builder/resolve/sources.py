@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.resolve.base import Resolver
 from rnainteract_builder.resolve.cache import ResolverCache
 from rnainteract_builder.resolve.ensembl import ENSEMBL_REST_URL, EnsemblResolver

@@ -15,11 +15,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from rnainteract_builder.contract.io import write_parquet_atomic
+from rnainteract_builder.contract.report import Report
+from rnainteract_builder.contract.sequences import Molecule
 from rnainteract_builder.ingest import source_database
-from rnainteract_builder.parquet_io import write_parquet_atomic
-from rnainteract_builder.report import Report
 from rnainteract_builder.resolve.base import Resolver, resolve_all
-from rnainteract_builder.sequences import Molecule
 
 RESOLVED_SCHEMA = pa.schema(
     [

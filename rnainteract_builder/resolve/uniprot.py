@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 
+from rnainteract_builder.contract.sequences import Molecule
 from rnainteract_builder.resolve.online import OnlineResolver
-from rnainteract_builder.sequences import Molecule
 
 UNIPROT_REST_URL = "https://rest.uniprot.org"
 _ACCESSION = re.compile(r"^[A-Z0-9]{6,10}(-\d+)?$")

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 import skops.io as sio
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.baselines.data import PairData
 
 FORMAT_VERSION = 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pyarrow as pa
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 
 
 @dataclass(frozen=True)

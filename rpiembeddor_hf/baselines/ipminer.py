@@ -27,7 +27,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from torch import nn
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.baselines.base import PairClassifier, load_sklearn, register, save_sklearn
 from rpiembeddor_hf.baselines.data import PairData
 from rpiembeddor_hf.baselines.rpiseq import rpiseq_features

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.baselines.base import PairClassifier, register
 from rpiembeddor_hf.baselines.data import PairData
 
@@ -66,7 +66,7 @@ class RPIembeddorMethod(PairClassifier):
                 "validation_fraction": self.validation_fraction, "model": self.model_overrides}
 
     def _stores(self, data: PairData) -> tuple[Any, Any]:
-        from rnainteract_builder.embedding_store import EmbeddingStore
+        from rnainteract_builder.contract.embedding_store import EmbeddingStore
         from rpiembeddor_hf.data import ablation_store
 
         if self.embedding == "stored":

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from xgboost import XGBClassifier
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.baselines.base import PairClassifier, pair_features, register
 from rpiembeddor_hf.baselines.data import PairData
 from rpiembeddor_hf.baselines.features import xrpi_protein_features, xrpi_rna_features

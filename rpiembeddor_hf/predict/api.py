@@ -26,11 +26,11 @@ import pyarrow.csv as pacsv
 import torch
 from tqdm.auto import tqdm
 
-from rnainteract_builder.embed.embedders import BaseEmbedder, LengthPolicy, default_dtype, get_embedder
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import write_parquet_atomic
-from rnainteract_builder.report import Report
-from rnainteract_builder.sequences import LetterPolicy, Molecule
+from rnainteract_builder.contract.embedders import BaseEmbedder, LengthPolicy, default_dtype, get_embedder
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import write_parquet_atomic
+from rnainteract_builder.contract.report import Report
+from rnainteract_builder.contract.sequences import LetterPolicy, Molecule
 from rpiembeddor_hf.configuration_rpiembeddor import RPIembeddorConfig
 from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel
 from rpiembeddor_hf.predict.embedding_cache import (

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 
 log = logging.getLogger("rpiembeddor.predict")
 

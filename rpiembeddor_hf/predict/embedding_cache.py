@@ -8,7 +8,7 @@ stored under a key that says exactly what it is:
 
 * the embedder name and revision (a weights checksum for RNA-FM / ESM-2, seed and width for ``random``),
   so embeddings of different models never mix;
-* the content-hash id of the normalised sequence (:func:`rnainteract_builder.sequences.sequence_id`), so
+* the content-hash id of the normalised sequence (:func:`rnainteract_builder.contract.sequences.sequence_id`), so
   the same sequence under a different name or in another file is a cache hit;
 * a variant when the length policy changed what was embedded (``truncate1022``, ``chunk1022-128``).
 
@@ -37,9 +37,9 @@ from safetensors import SafetensorError
 from safetensors.numpy import save_file
 from safetensors.torch import load_file
 
-from rnainteract_builder.embed.batching import windows
-from rnainteract_builder.embed.embedders import BaseEmbedder, LengthPolicy
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.batching import windows
+from rnainteract_builder.contract.embedders import BaseEmbedder, LengthPolicy
+from rnainteract_builder.contract.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import pyarrow as pa
 import torch
 from safetensors.numpy import save_file
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")

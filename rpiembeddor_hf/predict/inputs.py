@@ -1,6 +1,6 @@
 """Reading what to score: sequences (FASTA, mappings, sequence columns) and pairs (all-vs-all or a file).
 
-Every sequence goes through :func:`rnainteract_builder.sequences.normalise` and gets its content-hash id.
+Every sequence goes through :func:`rnainteract_builder.contract.sequences.normalise` and gets its content-hash id.
 A sequence that cannot be used (empty, invalid characters, a non-standard letter under the ``reject``
 letter policy, an id given twice with different sequences) does not stop the run: it becomes a
 :class:`MoleculeRecord` with an ``error``, the pairs that need it are reported as skipped with that
@@ -18,10 +18,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.fasta import iter_fasta
-from rnainteract_builder.parquet_io import read_parquet
-from rnainteract_builder.sequences import LetterPolicy, Molecule, SequenceError, normalise, sequence_id
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.fasta import iter_fasta
+from rnainteract_builder.contract.io import read_parquet
+from rnainteract_builder.contract.sequences import (
+    LetterPolicy,
+    Molecule,
+    SequenceError,
+    normalise,
+    sequence_id,
+)
 
 PathLike = str | os.PathLike[str]
 SequenceSource = PathLike | Mapping[str, str]

@@ -22,7 +22,7 @@ import pyarrow as pa
 from transformers import AutoModel, Pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.predict.api import build_embedder, predict_pairs
 from rpiembeddor_hf.predict.embedding_cache import EmbeddingCache
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from dataset_card.render import card_summary
-from rnainteract_builder.embedding_store import EmbeddingStore
+from rnainteract_builder.contract.embedding_store import EmbeddingStore
 from rnainteract_builder.publish import PublishConfig, run_publish
 
 from .tiny_build import make_build

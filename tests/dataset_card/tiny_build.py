@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from rnainteract_builder import schema
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.io import write_parquet_atomic
+from rnainteract_builder.contract.sequences import sequence_id
 from rnainteract_builder.embed.stage import EmbedConfig, run_embed
-from rnainteract_builder.parquet_io import write_parquet_atomic
-from rnainteract_builder.sequences import sequence_id
 
 
 def _sequences(molecule: str, count: int, rng: np.random.Generator) -> list[str]:

@@ -6,7 +6,7 @@ import random
 
 import pyarrow as pa
 
-from rnainteract_builder import schema
+from rnainteract_builder.contract import schema
 
 
 def synthetic_positives(

@@ -14,7 +14,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from rnainteract_builder import schema
 from rnainteract_builder.annotate.annotate import (
     AnnotateConfig,
     annotate_dir,
@@ -24,9 +23,10 @@ from rnainteract_builder.annotate.annotate import (
 from rnainteract_builder.annotate.databases import DatabaseFile, fetch_databases
 from rnainteract_builder.annotate.pfam import read_clans, scan_pfam
 from rnainteract_builder.annotate.rfam import best_hits, parse_tblout, scan_rfam
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.pairs_folder import PairsFolder
-from rnainteract_builder.sequences import sequence_id
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.pairs_folder import PairsFolder
+from rnainteract_builder.contract.sequences import sequence_id
 from tests.rnainteract_builder.toy_databases import build_toy_pfam, build_toy_rfam
 
 SHARED = Path(__file__).resolve().parents[2] / "../shared/data"

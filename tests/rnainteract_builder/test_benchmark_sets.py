@@ -5,10 +5,10 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
-from rnainteract_builder import schema
-from rnainteract_builder.benchmark_sets import ImportConfig, import_benchmark_dir
 from rnainteract_builder.cli import main
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.benchmark_sets import ImportConfig, import_benchmark_dir
+from rnainteract_builder.contract.errors import InputError
 
 # (rows, positives, negatives, RNA ids, protein ids, unique RNA seqs, unique protein seqs, rows <=1024, pos, neg)
 PROVENANCE = {

@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from rnainteract_builder import schema
 from rnainteract_builder.cli import main
+from rnainteract_builder.contract import schema
 from tests.rnainteract_builder.rnainter_rows import row, write_rnainter
 
 LINES = [

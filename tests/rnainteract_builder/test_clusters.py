@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from rnainteract_builder.annotate.clusters import cdhit_word_size, cluster_sequences
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.clusters import cdhit_word_size, cluster_sequences
+from rnainteract_builder.contract.errors import InputError
 
 RNA_ALPHABET, AA_ALPHABET = "ACGU", "ACDEFGHIKLMNPQRSTVWY"
 

@@ -8,9 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
-from rnainteract_builder.embedding_store import EmbeddedPairs, EmbeddingStore, embeddings_table
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.schema import INTERACTIONS, conform
+from rnainteract_builder.contract.embedding_store import EmbeddedPairs, EmbeddingStore, embeddings_table
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.schema import INTERACTIONS, conform
 
 
 def _arrays(lengths, dim=8, seed=0):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rnainteract_builder.fasta import FastaError, FastaRecord, iter_fasta, read_fasta, write_fasta
+from rnainteract_builder.contract.fasta import FastaError, FastaRecord, iter_fasta, read_fasta, write_fasta
 
 
 def test_reads_multiline_records_and_keeps_id_case(tmp_path):

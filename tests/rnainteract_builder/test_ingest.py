@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.report import Report
 from rnainteract_builder.ingest import NCRNA_CATEGORIES, RNAINTER_COLUMNS, IngestConfig, ingest_rnainter
-from rnainteract_builder.report import Report
 from tests.rnainteract_builder.rnainter_rows import row, write_rnainter
 
 ROWS = [

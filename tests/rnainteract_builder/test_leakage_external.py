@@ -8,13 +8,13 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from rnainteract_builder import schema
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import write_parquet_atomic
+from rnainteract_builder.contract.report import Report
+from rnainteract_builder.contract.sequences import sequence_id
 from rnainteract_builder.external_sets import exclude_train_overlap, import_rpi2825
 from rnainteract_builder.leakage import audit_split, nearest_train_identity, pair_identity
-from rnainteract_builder.parquet_io import write_parquet_atomic
-from rnainteract_builder.report import Report
-from rnainteract_builder.sequences import sequence_id
 
 
 def _rna(rng: random.Random, n: int) -> str:

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnainteract_builder import schema
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.negatives import NegativesConfig, make_negatives
 from tests.rnainteract_builder.synthetic_pairs import synthetic_positives
 

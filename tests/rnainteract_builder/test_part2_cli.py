@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from rnainteract_builder import schema
 from rnainteract_builder.cli import main
-from rnainteract_builder.pairs_folder import PairsFolder
-from rnainteract_builder.sequences import sequence_id
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.pairs_folder import PairsFolder
+from rnainteract_builder.contract.sequences import sequence_id
 
 
 def _synthetic_folder(directory: Path) -> tuple[Path, Path]:

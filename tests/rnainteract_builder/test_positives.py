@@ -7,13 +7,13 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from rnainteract_builder import schema
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import write_parquet_atomic
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import write_parquet_atomic
+from rnainteract_builder.contract.report import Report
+from rnainteract_builder.contract.sequences import normalise, sequence_id
 from rnainteract_builder.positives import PositivesConfig, build_positives
-from rnainteract_builder.report import Report
 from rnainteract_builder.resolve.stage import RESOLVED, RESOLVED_SCHEMA
-from rnainteract_builder.sequences import normalise, sequence_id
 
 RNA = {"NCBI:1": "ACGT", "NCBI:2": "GGGG", "NCBI:3": "ccuu", "NCBI:4": "ACGU", "NCBI:5": "A" * 30, "NCBI:6": "AIA"}
 PROT = {"NCBI:101": "MKV", "NCBI:102": "MAAA", "NCBI:103": "MWWW"}

@@ -7,8 +7,8 @@ import pytest
 
 from rnainteract_builder import hub
 from rnainteract_builder.cli import main as cli_main
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import read_parquet, write_parquet_atomic
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import read_parquet, write_parquet_atomic
 from rnainteract_builder.publish import PublishConfig, run_publish
 from tests.dataset_card.tiny_build import make_build
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rnainteract_builder.sequences import (
+from rnainteract_builder.contract.sequences import (
     PROTEIN_CANONICAL,
     RNA_CANONICAL,
     SequenceError,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import write_parquet_atomic
 from rnainteract_builder.negatives import NegativesConfig, make_negatives
-from rnainteract_builder.parquet_io import write_parquet_atomic
 from rnainteract_builder.splits import SPLIT_NAMES, SplitConfig, split_interactions
 from rnainteract_builder.stats import (
     compute_stats,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import torch
 
-from rnainteract_builder.embed.embedders import BaseEmbedder, get_embedder
-from rnainteract_builder.fasta import write_fasta
+from rnainteract_builder.contract.embedders import BaseEmbedder, get_embedder
+from rnainteract_builder.contract.fasta import write_fasta
 from rpiembeddor_hf import RPIembeddorConfig, RPIembeddorModel
 
 RNAS = {

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.pairs_folder import PairsFolder
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.pairs_folder import PairsFolder
 from rpiembeddor_hf import benchmark
 from rpiembeddor_hf.cli import main
 from tests.rpiembeddor_hf.baselines.conftest import planted_tables

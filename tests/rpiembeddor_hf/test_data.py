@@ -9,9 +9,9 @@ import pytest
 import torch
 from training_helpers import PROTEIN_DIM, RNA_DIM, embedding_table
 
-from rnainteract_builder.embedding_store import EmbeddingStore
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import read_parquet
+from rnainteract_builder.contract.embedding_store import EmbeddingStore
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import read_parquet
 from rpiembeddor_hf.data import LengthGroupedBatchSampler, PairData, ablation_store
 from rpiembeddor_hf.training import TrainingConfig, train_model
 
@@ -84,7 +84,7 @@ def test_empty_sequence_is_refused(toy_data):
 
 
 def _empty_row(seq_id: str) -> pa.Table:
-    from rnainteract_builder.schema import embeddings_schema
+    from rnainteract_builder.contract.schema import embeddings_schema
 
     return pa.table(
         {

@@ -11,7 +11,7 @@ import torch
 from safetensors import safe_open
 from transformers import pipeline
 
-from rnainteract_builder.embed.embedders import get_embedder
+from rnainteract_builder.contract.embedders import get_embedder
 from rpiembeddor_hf import predict_pairs
 from rpiembeddor_hf.cli import main
 from tests.rpiembeddor_hf.predict_helpers import (

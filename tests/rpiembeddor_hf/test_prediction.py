@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from safetensors.torch import load_file
 
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.fasta import write_fasta
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.fasta import write_fasta
 from rpiembeddor_hf import predict_pairs
 from rpiembeddor_hf.predict import EmbeddingCache, score_pairs_fast, score_pairs_plain
 from rpiembeddor_hf.predict.api import model_threshold

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.thresholds import choose_threshold
 
 # Worked by hand (threshold: MCC / F1 / Youden's J when pairs with probability >= threshold are positive):

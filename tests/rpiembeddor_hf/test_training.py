@@ -12,7 +12,7 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoModel
 
-from rnainteract_builder.parquet_io import read_parquet
+from rnainteract_builder.contract.io import read_parquet
 from rpiembeddor_hf import RPIembeddorModel
 from rpiembeddor_hf.cli import main
 from rpiembeddor_hf.thresholds import choose_threshold

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from rnainteract_builder.parquet_io import write_parquet_atomic
-from rnainteract_builder.schema import INTERACTIONS, SEQUENCES, conform, embeddings_schema
+from rnainteract_builder.contract.io import write_parquet_atomic
+from rnainteract_builder.contract.schema import INTERACTIONS, SEQUENCES, conform, embeddings_schema
 
 RNA_DIM, PROTEIN_DIM = 6, 10
 

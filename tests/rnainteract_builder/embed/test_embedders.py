@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from rnainteract_builder.embed.batching import merge_windows, token_budget_batches, windows
-from rnainteract_builder.embed.embedders import (
+from rnainteract_builder.contract.batching import merge_windows, token_budget_batches, windows
+from rnainteract_builder.contract.embedders import (
     MissingWeights,
     SequenceTooLong,
     get_embedder,
     load_pretrained,
 )
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 
 from .conftest import tiny_esm2, tiny_rnafm, tiny_rnafm_args
 
@@ -193,7 +193,7 @@ def test_random_stand_in_models_are_the_real_classes(name):
     import esm
     import fm
 
-    from rnainteract_builder.embed.embedders import random_model
+    from rnainteract_builder.contract.embedders import random_model
 
     model, alphabet = random_model(name, size="tiny")
     assert isinstance(model, fm.BioBertModel if name == "rnafm" else esm.model.esm2.ESM2)

@@ -17,11 +17,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from rnainteract_builder.cli import main as cli_main
-from rnainteract_builder.embed.embedders import get_embedder
+from rnainteract_builder.contract.embedders import get_embedder
+from rnainteract_builder.contract.embedding_store import EmbeddingStore
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.sequences import sequence_id
 from rnainteract_builder.embed.stage import MANIFEST, EmbedConfig, plan_shards, run_embed
-from rnainteract_builder.embedding_store import EmbeddingStore
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.sequences import sequence_id
 from tests.accelerate_launch import two_cpu_processes
 
 from .test_embedders import _save_esm2_checkpoint
@@ -95,7 +95,7 @@ def test_same_id_two_sequences_is_an_input_error(tmp_path):
 
 _KILLED_RUN = """
 import sys, time
-from rnainteract_builder.embed.embedders import RandomEmbedder
+from rnainteract_builder.contract.embedders import RandomEmbedder
 from rnainteract_builder.embed.stage import EmbedConfig, run_embed
 
 class Slow(RandomEmbedder):

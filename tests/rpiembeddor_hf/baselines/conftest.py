@@ -12,8 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from rnainteract_builder import schema
-from rnainteract_builder.sequences import sequence_id
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.sequences import sequence_id
 from rpiembeddor_hf.baselines import PairData
 
 

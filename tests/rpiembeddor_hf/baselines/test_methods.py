@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.baselines import PairData, load_method, make_method, method_names
 
 #: Tiny settings so the whole file runs in seconds; the real defaults are exercised by the benchmark.

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import pyarrow.csv as pacsv
 
-from rnainteract_builder.cli import main
+from rnainteract_builder.contract.sequences import normalise
 from rnainteract_builder.demo_data import RNAINTER_COLUMNS, DemoConfig, generate, write_demo_files
-from rnainteract_builder.sequences import normalise
 
 SMALL = DemoConfig(n_rna_families=4, rnas_per_family=3, n_protein_clans=4, proteins_per_clan=2, mrna_rows=3)
 
@@ -35,19 +34,3 @@ def test_planted_signal_pairs_only_matching_modes():
 def test_generation_is_deterministic():
     assert generate(SMALL) == generate(SMALL)
     assert generate(SMALL)[0] != generate(DemoConfig(**{**SMALL.__dict__, "seed": 8}))[0]
-
-
-def test_demo_runs_every_step_end_to_end(tmp_path, capsys):
-    """The whole chain on the synthetic sample (2 epochs here; `make demo` trains longer)."""
-    assert main(["demo", "--out", str(tmp_path / "demo"), "--epochs", "2"]) == 0
-    out = capsys.readouterr().out
-    assert "SYNTHETIC DEMO DATA" in out
-    for step in ("[1] generated", "[2] built the dataset", "[3] published", "[4] training", "[5] evaluating",
-                 "[6] reloaded with AutoModel.from_pretrained", "[7] screening"):
-        assert step in out
-    assert "| train |" in out and "| test |" in out  # Table 1
-    assert "| all-negative |" in out  # trivial baselines beside the model
-    dataset = tmp_path / "demo" / "build" / "dataset"
-    assert (dataset / "README.md").exists() and (dataset / "manifest.json").exists()
-    assert (tmp_path / "demo" / "rpiembeddor" / "model" / "model.safetensors").exists()
-    assert (tmp_path / "demo" / "screen" / "held_out_rnas_vs_proteins.tsv").exists()

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rnainteract_builder.contract.io import write_text_atomic
+
 MAX_EXAMPLES = 20
 
 
@@ -79,9 +81,3 @@ class Report:
         write_text_atomic(md_path, self.to_markdown())
         return json_path, md_path
 
-
-def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rnainteract_builder import schema
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.parquet_io import read_parquet, write_parquet_atomic
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import read_parquet, write_parquet_atomic
 
 INTERACTIONS_FILE = "interactions.parquet"
 RNA_FILE = "rna_sequences.parquet"

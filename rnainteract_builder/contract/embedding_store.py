@@ -1,6 +1,6 @@
 """Per-residue embeddings by sequence id, read from Parquet as zero-copy float16 torch views.
 
-Embedding files follow :func:`rnainteract_builder.schema.embeddings_schema` (``id``, ``length``,
+Embedding files follow :func:`rnainteract_builder.contract.schema.embeddings_schema` (``id``, ``length``,
 ``embedding`` = list of fixed-size float16 vectors, ``model``, ``model_revision``). The values of every
 row of a record batch sit in one contiguous Arrow buffer, so :class:`EmbeddingStore` wraps that buffer
 once as a ``(residues, dim)`` float16 tensor and hands out row slices of it: no per-row conversion, no
@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import torch
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 
 PathLike = str | os.PathLike[str]
 
@@ -94,7 +94,7 @@ def embeddings_table(
     dim: int | None = None,
 ) -> pa.Table:
     """Rows of :func:`schema.embeddings_schema` from ``L x dim`` arrays (stored as float16)."""
-    from rnainteract_builder.schema import embeddings_schema
+    from rnainteract_builder.contract.schema import embeddings_schema
 
     if len(ids) != len(embeddings):
         raise ValueError("ids and embeddings differ in number")
@@ -363,7 +363,7 @@ class EmbeddedPairs(torch.utils.data.Dataset):
         protein_embeddings: PathLike | Sequence[PathLike],
         **kwargs: object,
     ) -> EmbeddedPairs:
-        from rnainteract_builder.parquet_io import read_parquet
+        from rnainteract_builder.contract.io import read_parquet
 
         table = read_parquet(interactions)
         return cls(

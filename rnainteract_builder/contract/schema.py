@@ -86,3 +86,29 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     for name in extra:
         out = out.append_column(name, table.column(name))
     return out
+
+
+#: Column descriptions used by the dataset card.
+COLUMN_DESCRIPTIONS = {
+    "pair_id": "unique id of the pair (RNAInter id for positives, generated for negatives)",
+    "rna_id": "content-hash id of the normalised RNA sequence (joins rna_sequences / rna_embeddings_*)",
+    "protein_id": "content-hash id of the normalised protein sequence (joins protein_sequences / protein_embeddings_*)",
+    "label": "1 interacting (RNAInter positive), 0 non-interacting (informed negative)",
+    "rna_family": "Rfam family of the RNA, or a sequence-cluster pseudo-family when unannotated",
+    "protein_clan": "Pfam clan of the protein, or a sequence-cluster pseudo-clan when unannotated",
+    "rna_category": "RNAInter RNA category (e.g. miRNA, lncRNA)",
+    "protein_category": "RNAInter protein category (RBP, TF, protein)",
+    "rna_species": "species of the RNA",
+    "protein_species": "species of the protein",
+    "negative_strategy": "how a negative was drawn (null for positives)",
+    "rnainter_id": "RNAInter interaction id (null for negatives)",
+    "score": "RNAInter confidence score (null for negatives)",
+    "source": "where the pair came from (RNAInter, a benchmark set)",
+    "rna_source_id": "original RNA id in the source",
+    "protein_source_id": "original protein id in the source",
+    "rna_symbol": "RNA symbol in the source",
+    "protein_symbol": "protein symbol in the source",
+    "evidence_strong": "strong experimental evidence recorded by RNAInter (null for negatives)",
+    "evidence_weak": "weak experimental evidence recorded by RNAInter (null for negatives)",
+    "evidence_predict": "computational predictions recorded by RNAInter (null for negatives)",
+}

@@ -31,12 +31,18 @@ from typing import Annotated, Literal
 import pyarrow as pa
 import typer
 
-from rnainteract_builder import schema
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.fasta import iter_fasta
-from rnainteract_builder.parquet_io import write_parquet_atomic
-from rnainteract_builder.report import Report
-from rnainteract_builder.sequences import LetterPolicy, Molecule, SequenceError, normalise, sequence_id
+from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.fasta import iter_fasta
+from rnainteract_builder.contract.io import write_parquet_atomic
+from rnainteract_builder.contract.report import Report
+from rnainteract_builder.contract.sequences import (
+    LetterPolicy,
+    Molecule,
+    SequenceError,
+    normalise,
+    sequence_id,
+)
 
 log = logging.getLogger(__name__)
 

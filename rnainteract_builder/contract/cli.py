@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import typer
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 
 #: Exit status for bad input (same as argparse / click usage errors).
 EXIT_BAD_INPUT = 2

@@ -4,7 +4,7 @@ Every embedder has ``.name``, ``.dim``, ``.revision``, ``.molecule``, ``.max_len
 model call takes, ``None`` = unlimited) and ``.embed(sequences) -> list[np.ndarray]`` (``L x dim`` float32
 arrays, residues only: the BOS/EOS positions of the transformer outputs are stripped).
 
-Sequences must already be normalised (:func:`rnainteract_builder.sequences.normalise`): the RNA-FM
+Sequences must already be normalised (:func:`rnainteract_builder.contract.sequences.normalise`): the RNA-FM
 alphabet has ``U`` and no ``T``. Sequences longer than ``max_length`` follow the length policy:
 
 * ``reject``   - raise :class:`SequenceTooLong` (the dataset build default, as in the paper; the embed
@@ -36,10 +36,10 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import torch
 
-from rnainteract_builder.embed.batching import merge_windows, token_budget_batches, windows
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.schema import EMBEDDING_DIM
-from rnainteract_builder.sequences import PROTEIN_CANONICAL, RNA_CANONICAL, UNKNOWN_SYMBOL, Molecule
+from rnainteract_builder.contract.batching import merge_windows, token_budget_batches, windows
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.schema import EMBEDDING_DIM
+from rnainteract_builder.contract.sequences import PROTEIN_CANONICAL, RNA_CANONICAL, UNKNOWN_SYMBOL, Molecule
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
-from rnainteract_builder.errors import InputError
+from rnainteract_builder.contract.errors import InputError
 
 Molecule = Literal["rna", "protein"]
 LetterPolicy = Literal["reject", "replace"]

@@ -1,13 +1,16 @@
-"""``rnainteract demo``: the whole pipeline on a small synthetic sample, in a few minutes on 2 CPU cores.
+"""The demo: the whole pipeline on a small synthetic sample, in a few minutes on 2 CPU cores.
 
-This is what ``make demo`` runs. It says loudly that the data is synthetic; every step it runs is the real
+This is what ``make demo`` runs (``python scripts/demo.py --out demo_output``). It orchestrates both
+packages from outside: neither ``rnainteract_builder`` nor ``rpiembeddor_hf`` imports it. It says loudly that the data is synthetic; every step it runs is the real
 code path that a build on RNAInter v4 uses.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -16,10 +19,11 @@ import pyarrow.csv as pacsv
 import typer
 
 from rnainteract_builder.build import BuildContext, run_pipeline
+from rnainteract_builder.contract.cli import new_app, run
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.report import Report
 from rnainteract_builder.dataset_stages import DATASET_DIR, DEFAULT_SPLIT, EMBEDDINGS_DIR
 from rnainteract_builder.demo_data import DemoConfig, DemoFiles, write_demo_files
-from rnainteract_builder.errors import InputError
-from rnainteract_builder.report import Report
 from rnainteract_builder.stats import markdown_table
 
 log = logging.getLogger(__name__)
@@ -175,7 +179,7 @@ def describe_published(dataset_dir: Path) -> str:
 
 def screen_held_out(model_dir: Path, split: Path, out: Path, top: int = 10) -> str:
     """Score every test-split RNA against every protein and list the top hits (known positives marked)."""
-    from rnainteract_builder.parquet_io import read_parquet
+    from rnainteract_builder.contract.io import read_parquet
     from rpiembeddor_hf import predict_pairs
 
     test = read_parquet(split / "test.parquet")
@@ -199,3 +203,16 @@ def screen_held_out(model_dir: Path, split: Path, out: Path, top: int = 10) -> s
     lines.append(f"  {in_top} of the top {top} are known positives of the test split "
                  f"(a random ranking would give {top * share:.1f})")
     return "\n".join(lines)
+
+
+app = new_app("Run the whole pipeline on a small SYNTHETIC sample (what `make demo` runs).")
+app.command()(demo_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; bad input ends with one line and exit status 2."""
+    return run(app, "demo", argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""File io shared by every stage and the model package: atomic writes (a killed write leaves no half-written
+file under the final name), deterministic Parquet (the same table gives the same bytes) and file digests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+#: Fixed writer options, part of the byte-for-byte reproducibility promise.
+PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
+
+
+def temporary_path(path: Path) -> Path:
+    """The hidden temporary name a file is written under before it is renamed into place."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename (creating parent folders)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_path(path)
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """UTF-8 text, written atomically."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file, read in 4 MiB blocks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_parquet_atomic(table: pa.Table, path: str | os.PathLike[str], **options: object) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_path(path)
+    pq.write_table(table, tmp, **{**PARQUET_OPTIONS, **options})
+    os.replace(tmp, path)
+    return path
+
+
+def read_parquet(path: str | os.PathLike[str]) -> pa.Table:
+    """Read a Parquet file; a missing or corrupt file raises InputError naming it."""
+    from rnainteract_builder.contract.errors import InputError
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such Parquet file")
+    try:
+        return pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise InputError(f"{path}: not a readable Parquet file ({err})") from err
