@@ -25,6 +25,7 @@ demo: install
 	$(PY) scripts/demo.py --out $(DEMO_OUT)
 
 test: install
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 lint: install
