@@ -1,5 +1,5 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-# Both create .venv if it is missing, install torch FIRST (pinned to a CPU wheel by default: an unpinned
+# Both create .venv if it is missing, install the Debian tools they call (scripts/install_tools.sh), install torch FIRST (pinned to a CPU wheel by default: an unpinned
 # `torch` would pull a multi-GB CUDA build), then the project with its dev extras, then run.
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo_output
 
-.PHONY: install demo test lint bench clean
+.PHONY: install tools demo test lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,14 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
-demo: install
+# Infernal, HMMER, MMseqs2, CD-HIT: apt-get as root, else one line with the command (their tests then skip).
+tools:
+	@bash scripts/install_tools.sh
+
+demo: install tools
 	$(PY) scripts/demo.py --out $(DEMO_OUT)
 
-test: install
+test: install tools
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 

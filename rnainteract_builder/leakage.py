@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import statistics
 import subprocess
 import tempfile
@@ -33,6 +32,7 @@ from tqdm import tqdm
 
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.io import read_parquet, write_text_atomic
+from rnainteract_builder.contract.tools import require_tool
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +88,7 @@ def _by_alignment(test: Mapping[str, str], train: Mapping[str, str], top_k: int)
 def _by_mmseqs(
     test: Mapping[str, str], train: Mapping[str, str], molecule: str, threads: int
 ) -> list[Neighbour]:
-    mmseqs = shutil.which("mmseqs")
-    if mmseqs is None:
-        raise InputError("mmseqs not found on PATH; install it (Debian/Ubuntu: apt-get install mmseqs2)")
+    mmseqs = require_tool("mmseqs")
     with tempfile.TemporaryDirectory(prefix="rnainteract-leakage-") as tmp:
         work = Path(tmp)
         for name, seqs in (("test", test), ("train", train)):

@@ -23,6 +23,7 @@ import typer
 from tqdm import tqdm
 
 from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.tools import require_tool
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +109,7 @@ def fetch(files: tuple[DatabaseFile, ...], directory: Path) -> list[Path]:
 def press_rfam(cm: Path) -> None:
     if all(Path(f"{cm}{s}").exists() for s in (".i1m", ".i1i", ".i1f", ".i1p")):
         return
-    if shutil.which("cmpress") is None:
-        raise InputError(
-            "cmpress not found on PATH; install Infernal (Debian/Ubuntu: apt-get install infernal)"
-        )
+    require_tool("cmpress")
     done = subprocess.run(["cmpress", "-F", str(cm)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise InputError(f"cmpress {cm} failed: {(done.stderr or done.stdout).strip().splitlines()[-1:]}")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -28,6 +27,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.tools import require_tool
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +97,7 @@ def best_hits(hits: Iterable[RfamHit]) -> dict[str, RfamHit]:
 
 def check_cm(cm: Path, clanin: Path | None) -> str:
     """The CM must exist and be pressed; returns the cmscan executable."""
-    cmscan = shutil.which("cmscan")
-    if cmscan is None:
-        raise InputError(
-            "cmscan not found on PATH; install Infernal (Debian/Ubuntu: apt-get install infernal)"
-        )
+    cmscan = require_tool("cmscan")
     if not cm.exists():
         raise InputError(
             f"{cm}: no such covariance model file (get Rfam.cm with `rnainteract fetch-databases`)"

@@ -29,7 +29,6 @@ How the tools' limits are handled (deliberately, not by accident):
 from __future__ import annotations
 
 import logging
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Literal
 
 from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.tools import require_tool
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +70,7 @@ def cdhit_word_size(identity: float, molecule: str) -> int:
 
 
 def _require(program: str) -> str:
-    path = shutil.which(program)
-    if path is None:
-        package = "mmseqs2" if program == "mmseqs" else "cd-hit"
-        raise InputError(
-            f"{program} not found on PATH; install it (Debian/Ubuntu: apt-get install {package})"
-        )
-    return path
+    return require_tool(program)
 
 
 def _run(command: list[str], cwd: Path) -> None:

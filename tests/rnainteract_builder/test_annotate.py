@@ -25,6 +25,7 @@ from rnainteract_builder.annotate.pfam import read_clans, scan_pfam
 from rnainteract_builder.annotate.rfam import best_hits, parse_tblout, scan_rfam
 from rnainteract_builder.contract import schema
 from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.tools import require_tool
 from rnainteract_builder.contract.pairs_folder import PairsFolder
 from rnainteract_builder.contract.sequences import sequence_id
 from tests.rnainteract_builder.toy_databases import build_toy_pfam, build_toy_rfam
@@ -69,6 +70,7 @@ def test_cmscan_assigns_the_right_family_and_resumes(rfam, tmp_path: Path) -> No
 
 
 def test_unpressed_cm_is_a_clear_error(tmp_path: Path) -> None:
+    require_tool("cmscan")  # the message under test comes after cmscan is found
     cm = tmp_path / "Rfam.cm"
     cm.write_text("not pressed")
     with pytest.raises(InputError, match="cmpress"):

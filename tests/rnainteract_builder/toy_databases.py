@@ -6,6 +6,8 @@ import random
 import subprocess
 from pathlib import Path
 
+from rnainteract_builder.contract.tools import require_tool
+
 COMPLEMENT = {"A": "U", "U": "A", "G": "C", "C": "G"}
 AMINO = "ACDEFGHIKLMNPQRSTVWY"
 
@@ -37,12 +39,12 @@ def build_toy_rfam(directory: Path, seed: int = 5) -> tuple[Path, Path, dict[str
         lines += [f"#=GC SS_cons {structure}", "//", ""]
         sto.write_text("\n".join(lines))
         cm = directory / f"{name}.cm"
-        subprocess.run(["cmbuild", "-F", str(cm), str(sto)], check=True, capture_output=True)
+        subprocess.run([require_tool("cmbuild"), "-F", str(cm), str(sto)], check=True, capture_output=True)
         cms.append(cm.read_text())
         roots[accession] = root
     cm = directory / "Rfam.cm"
     cm.write_text("".join(cms))
-    subprocess.run(["cmcalibrate", "-L", "0.01", "--cpu", "1", str(cm)], check=True, capture_output=True)
+    subprocess.run([require_tool("cmcalibrate"), "-L", "0.01", "--cpu", "1", str(cm)], check=True, capture_output=True)
     subprocess.run(["cmpress", "-F", str(cm)], check=True, capture_output=True)
     clanin = directory / "Rfam.clanin"
     clanin.write_text("CL99001\ttoyA\ttoyB\n")  # Rfam.clanin lists family *names*
