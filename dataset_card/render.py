@@ -36,9 +36,22 @@ TAGS = [
     "rna-protein-interaction",
     "ncrna",
     "embeddings",
-    "rna-fm",
-    "esm2",
 ]
+#: Model-name prefix -> Hub tag; a tag is added only when the build really holds that model's embeddings.
+MODEL_TAGS = {"rnafm": "rna-fm", "esm2": "esm2"}
+#: ``manifest["provenance"]`` of a build whose input is not RNAInter (the demo's generated sample).
+SYNTHETIC = "synthetic"
+
+
+def is_synthetic(manifest: Mapping[str, Any]) -> bool:
+    return manifest.get("provenance") == SYNTHETIC
+
+
+def card_tags(manifest: Mapping[str, Any]) -> list[str]:
+    """Search tags that are true of this build: model tags only for models it used; synthetic data says so."""
+    models = {str(m.get("model", "")) for m in manifest.get("embedding_models", {}).values()}
+    tags = list(TAGS) + [tag for prefix, tag in MODEL_TAGS.items() if any(m.startswith(prefix) for m in models)]
+    return [SYNTHETIC, *[t for t in tags if t != "ncrna"]] if is_synthetic(manifest) else tags
 
 
 @dataclass
@@ -99,12 +112,12 @@ def card_metadata(context: CardContext) -> dict[str, Any]:
         )
     default_rows = sum(manifest["configs"][context.default_config]["splits"].values())
     return {
-        "pretty_name": "RNAInterAct",
+        "pretty_name": "RNAInterAct (SYNTHETIC demo data)" if is_synthetic(manifest) else "RNAInterAct",
         "license": "other",
         "license_name": LICENSE_NAME,
         "license_link": LICENSE_LINK,
         "task_categories": TASK_CATEGORIES,
-        "tags": TAGS,
+        "tags": card_tags(manifest),
         "size_categories": [size_category(default_rows)],
         "configs": configs,
         "dataset_info": infos,
@@ -188,6 +201,8 @@ def render_card(context: CardContext) -> str:
             label_names=schema.LABEL_NAMES,
             seeds=manifest.get("seeds", {}),
             versions=manifest.get("versions", {}),
+            synthetic=is_synthetic(manifest),
+            models={str(m.get("model", "")) for m in embedding_configs.values()},
         )
     )
     return f"---\n{metadata}---\n\n{prose}"

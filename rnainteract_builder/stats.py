@@ -61,10 +61,9 @@ def annotation_coverage(
     for seq_id, label in zip(
         table.column(id_column).to_pylist(), table.column(column).to_pylist(), strict=True
     ):
-        kind = source.get(seq_id) or (
-            "cluster" if label and label.startswith(CLUSTER_PREFIX) else "annotated"
-        )
-        kind = "not annotated (cluster)" if kind == "cluster" else f"annotated ({kind})"
+        kind = source.get(seq_id) or ("cluster" if label and label.startswith(CLUSTER_PREFIX) else None)
+        # Without an annotation table the source is unknown: say "annotated", not "annotated (annotated)".
+        kind = {"cluster": "not annotated (cluster)", None: "annotated"}.get(kind, f"annotated ({kind})")
         entry = out.setdefault(kind, {"sequences": 0, "labels": set()})
         entry["sequences"] += 1
         entry["labels"].add(label)
