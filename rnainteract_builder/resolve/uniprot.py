@@ -36,6 +36,11 @@ class UniProtResolver(OnlineResolver):
     def valid_key(self, key: str) -> bool:
         return bool(_ACCESSION.match(key))
 
+    def namespace(self, molecule: Molecule) -> str:
+        """A namespace of its own since secondary accessions are mapped: caches of earlier versions hold
+        them as "not found"."""
+        return f"{super().namespace(molecule)}:secondary=mapped"
+
     def entries(self, keys: Sequence[str]) -> dict[str, str]:
         """``{accession in the header: sequence}`` of the entries the service returns for ``keys``."""
         response = self.client.request(
