@@ -3,6 +3,9 @@
 ``plan_push`` lists what would be uploaded (no network) - ``rnainteract publish --dry-run`` prints it.
 ``push_to_hub`` creates the dataset repo if needed, uploads the folder and tags the resulting commit
 with the version (``vX.Y.Z``), so ``load_dataset(repo, revision="v1.0.0")`` gets exactly that release.
+A release *replaces* the previous one: remote data shards and figures that the new folder does not hold
+(:data:`REPLACED`) are deleted in the same commit (``upload_folder(delete_patterns=...)``); otherwise the
+card's ``{config}/{split}-*.parquet`` globs would load the shards of both releases.
 
 The token is the one ``huggingface_hub`` finds itself (``HF_TOKEN`` or ``huggingface-cli login``); it is
 passed to the client and never printed or logged.
@@ -10,6 +13,7 @@ passed to the client and never printed or logged.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from dataclasses import dataclass
@@ -22,6 +26,8 @@ REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 TAG = re.compile(r"^v\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$")
 #: Never uploaded: temp files of interrupted writes and the upload client's own cache.
 IGNORE = (".cache", ".tmp")
+#: Remote files a release replaces (``fnmatch``: ``*`` crosses folders); ``.gitattributes`` is always kept.
+REPLACED = ("*.parquet", "figures/*")
 
 
 def check_push_arguments(repo_id: str, tag: str, version: str) -> None:
@@ -51,6 +57,7 @@ class PushPlan:
             f"files: {len(self.files)}, {_human(self.total_bytes)}",
         ]
         lines += [f"  {size:>14,}  {path}" for path, size in self.files]
+        lines.append(f"replaces: remote files matching {', '.join(REPLACED)} that this release does not hold")
         return "\n".join(lines)
 
 
@@ -95,6 +102,7 @@ def push_to_hub(plan: PushPlan, private: bool = False, api: Any = None) -> str:
         api.upload_large_folder(
             repo_id=plan.repo_id, folder_path=str(plan.folder), repo_type="dataset", ignore_patterns=ignore
         )
+        _delete_stale(api, plan)  # upload_large_folder cannot delete; a second commit removes the old shards
     else:
         info = api.upload_folder(
             repo_id=plan.repo_id,
@@ -102,6 +110,7 @@ def push_to_hub(plan: PushPlan, private: bool = False, api: Any = None) -> str:
             repo_type="dataset",
             commit_message=f"RNAInterAct {plan.tag}",
             ignore_patterns=ignore,
+            delete_patterns=list(REPLACED),  # files uploaded in the same commit are not deleted
         )
         revision = getattr(info, "oid", None)
     api.create_tag(
@@ -112,3 +121,18 @@ def push_to_hub(plan: PushPlan, private: bool = False, api: Any = None) -> str:
         revision=revision,
     )
     return str(url)
+
+
+def _delete_stale(api: Any, plan: PushPlan) -> None:
+    """Delete remote shards / figures of earlier releases that ``plan`` does not upload again."""
+    uploaded = {path for path, _ in plan.files}
+    remote = api.list_repo_files(plan.repo_id, repo_type="dataset")
+    stale = [
+        path for path in remote
+        if path not in uploaded and path != ".gitattributes" and any(fnmatch.fnmatchcase(path, p) for p in REPLACED)
+    ]
+    if stale:
+        api.delete_files(
+            plan.repo_id, delete_patterns=stale, repo_type="dataset",
+            commit_message=f"RNAInterAct {plan.tag}: remove files of earlier releases",
+        )

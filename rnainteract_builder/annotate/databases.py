@@ -1,10 +1,13 @@
-"""``rnainteract fetch-databases``: download, decompress and press Rfam and Pfam for annotation.
+"""``rnainteract fetch-databases``: download, check, decompress and press the databases of a real build.
 
-Files come from EBI's FTP server over HTTPS (the current releases). Each download is streamed to a
-temporary file and renamed when complete, gzip files are decompressed the same way, then ``Rfam.cm`` is
-pressed with ``cmpress`` and ``Pfam-A.hmm`` with pyhmmer's ``hmmpress``. Files already present are kept,
-so a rerun resumes. Without network access the command stops with one line naming the URL and how to
-provide the file by hand (the annotate command also takes the paths directly).
+Rfam and Pfam come from EBI's FTP server over HTTPS (the current releases), miRBase's ``miRNA.dat`` from
+``https://mirbase.org/download/miRNA.dat`` (served uncompressed since miRBase moved its downloads). Each
+download is streamed to a temporary file, its SHA-256 checked (:mod:`rnainteract_builder.contract.digests`:
+a known digest, or the one pinned in ``sha256.lock.json`` of the folder on the first download) and only
+then renamed; gzip files are decompressed the same way, then ``Rfam.cm`` is pressed with ``cmpress`` and
+``Pfam-A.hmm`` with pyhmmer's ``hmmpress``. Files already present are kept, so a rerun resumes. Without
+network access the command stops with one line naming the URL and how to provide the file by hand (the
+annotate command and the resolve sources also take the paths directly).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import requests
 import typer
 from tqdm import tqdm
 
+from rnainteract_builder.contract.digests import LOCK_NAME, verify_download
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.tools import require_tool
 
@@ -29,6 +33,7 @@ log = logging.getLogger(__name__)
 
 RFAM_BASE = "https://ftp.ebi.ac.uk/pub/databases/Rfam/CURRENT"
 PFAM_BASE = "https://ftp.ebi.ac.uk/pub/databases/Pfam/current_release"
+MIRBASE_URL = "https://mirbase.org/download/miRNA.dat"
 
 
 @dataclass(frozen=True)
@@ -49,11 +54,13 @@ PFAM_FILES = (
     DatabaseFile("Pfam-A.hmm", f"{PFAM_BASE}/Pfam-A.hmm.gz"),
     DatabaseFile("Pfam-A.clans.tsv", f"{PFAM_BASE}/Pfam-A.clans.tsv.gz"),
 )
+MIRBASE_FILES = (DatabaseFile("miRNA.dat", MIRBASE_URL),)
 CHUNK = 1 << 20
 
 
 def download(url: str, target: Path, timeout: float = 60.0) -> Path:
-    """Stream ``url`` to ``target`` (temp file + rename); any network failure is one InputError line."""
+    """Stream ``url`` to ``target`` (temp file, SHA-256 check, rename); a network failure or a digest
+    mismatch is one InputError line."""
     tmp = target.with_name(f".{target.name}.part")
     try:
         with requests.get(url, stream=True, timeout=timeout) as response:
@@ -73,6 +80,7 @@ def download(url: str, target: Path, timeout: float = 60.0) -> Path:
             f"could not download {url} ({reason}); download it by hand into {target.parent} "
             "or pass the database paths to `rnainteract annotate` directly"
         ) from err
+    verify_download(tmp, target.name, target.parent / LOCK_NAME, url)
     os.replace(tmp, target)
     return target
 
@@ -131,8 +139,13 @@ def fetch_databases(
     pfam: bool = True,
     rfam_files: tuple[DatabaseFile, ...] = RFAM_FILES,
     pfam_files: tuple[DatabaseFile, ...] = PFAM_FILES,
+    mirbase: bool = False,
+    mirbase_files: tuple[DatabaseFile, ...] = MIRBASE_FILES,
 ) -> dict[str, Path]:
-    """Fetch and press the chosen databases into ``directory``; returns ``{file name: path}``."""
+    """Fetch and press the chosen databases into ``directory``; returns ``{file name: path}``.
+
+    miRBase is off by default here (the command turns it on): only the resolve stage reads it.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -144,19 +157,26 @@ def fetch_databases(
         hmm, clans = fetch(pfam_files, directory)
         press_pfam(hmm)
         paths.update({"pfam_hmm": hmm, "pfam_clans": clans})
+    if mirbase:
+        (dat,) = fetch(mirbase_files, directory)
+        paths["mirbase_dat"] = dat
     return paths
 
 
 def fetch_databases_command(
     directory: Annotated[
-        Path, typer.Argument(help="Folder to put Rfam.cm, Rfam.clanin, Pfam-A.hmm, Pfam-A.clans.tsv.")
+        Path,
+        typer.Argument(help="Folder to put Rfam.cm, Rfam.clanin, Pfam-A.hmm, Pfam-A.clans.tsv, miRNA.dat."),
     ],
     rfam: Annotated[bool, typer.Option(help="Fetch and cmpress Rfam.cm + Rfam.clanin.")] = True,
     pfam: Annotated[bool, typer.Option(help="Fetch and hmmpress Pfam-A.hmm + Pfam-A.clans.tsv.")] = True,
+    mirbase: Annotated[bool, typer.Option(help="Fetch miRBase's miRNA.dat (a resolve source).")] = True,
 ) -> None:
-    """Download the current Rfam and Pfam releases from EBI, decompress and press them (needs internet).
+    """Download the current Rfam, Pfam and miRBase releases, decompress and press them (needs internet).
 
-    Prints the paths to pass to `rnainteract annotate` (--rfam-cm, --rfam-clanin, --pfam-hmm, --pfam-clans).
+    Every download is checked against a known SHA-256 or the one pinned in the folder's sha256.lock.json
+    on the first download. Prints the paths to pass to `rnainteract annotate` (--rfam-cm, --rfam-clanin,
+    --pfam-hmm, --pfam-clans) and to the resolve sources (miRNA.dat).
     """
-    for key, path in fetch_databases(directory, rfam, pfam).items():
+    for key, path in fetch_databases(directory, rfam, pfam, mirbase=mirbase).items():
         print(f"{key}\t{path}")

@@ -14,10 +14,9 @@ alphabet has ``U`` and no ``T``. Sequences longer than ``max_length`` follow the
   residue gets a vector (for prediction on long sequences).
 
 The real models are the default: :func:`get_embedder` loads the published weights from
-``$TORCH_HOME/hub/checkpoints/`` (the same file names ``fm`` / ``esm`` download to). When the file is
-missing it raises one :class:`MissingWeights` line naming the file and where to get it, unless
-``download=True``. Checkpoints are read with ``torch.load(weights_only=True)``, allowing only
-``argparse.Namespace`` (the checkpoint's argument record) besides tensors.
+``$TORCH_HOME/hub/checkpoints/`` through :mod:`rnainteract_builder.contract.pretrained` (where they come
+from, SHA-256 checks, a Hugging Face mirror for RNA-FM); a missing file is one :class:`MissingWeights`
+line naming the file and where to get it, unless ``download=True``.
 """
 
 from __future__ import annotations
@@ -27,10 +26,7 @@ import contextlib
 import hashlib
 import logging
 import os
-import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -38,6 +34,13 @@ import torch
 
 from rnainteract_builder.contract.batching import merge_windows, token_budget_batches, windows
 from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.pretrained import (  # noqa: F401
+    PRETRAINED,
+    MissingWeights,
+    Pretrained,
+    checkpoint_dir,
+    load_pretrained,
+)
 from rnainteract_builder.contract.schema import EMBEDDING_DIM
 from rnainteract_builder.contract.sequences import PROTEIN_CANONICAL, RNA_CANONICAL, UNKNOWN_SYMBOL, Molecule
 
@@ -47,10 +50,6 @@ LengthPolicy = Literal["reject", "truncate", "chunk"]
 DType = Literal["fp32", "bf16", "fp16"]
 TORCH_DTYPES: dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 EMBEDDER_NAMES = ("rnafm", "esm2_t6_8M", "esm2_t12_35M", "esm2_t30_150M", "esm2_t33_650M", "onehot", "random")
-
-
-class MissingWeights(InputError):
-    """Pre-trained weights are not on disk (and were not to be downloaded)."""
 
 
 class SequenceTooLong(InputError):
@@ -269,122 +268,6 @@ def _max_residues(model: torch.nn.Module, alphabet: Any) -> int:
     positions = getattr(getattr(model, "embed_positions", None), "max_positions", None)
     tokens = int(positions) if positions is not None else 1024
     return tokens - int(alphabet.prepend_bos) - int(alphabet.append_eos)
-
-
-# --- real pre-trained models ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Pretrained:
-    """Where a published checkpoint lives and which package builds it."""
-
-    name: str
-    package: Literal["fm", "esm"]
-    molecule: Molecule
-    checkpoint: str  # file name under $TORCH_HOME/hub/checkpoints/, as the package's downloader names it
-    url: str
-    dim: int
-
-
-_ESM_URL = "https://dl.fbaipublicfiles.com/fair-esm/models/{}.pt"
-PRETRAINED: dict[str, Pretrained] = {
-    "rnafm": Pretrained(
-        "rnafm",
-        "fm",
-        "rna",
-        "RNA-FM_pretrained.pth",
-        "https://proj.cse.cuhk.edu.hk/rnafm/api/download?filename=RNA-FM_pretrained.pth",
-        640,
-    ),
-    "esm2_t6_8M": Pretrained(
-        "esm2_t6_8M", "esm", "protein", "esm2_t6_8M_UR50D.pt", _ESM_URL.format("esm2_t6_8M_UR50D"), 320
-    ),
-    "esm2_t12_35M": Pretrained(
-        "esm2_t12_35M", "esm", "protein", "esm2_t12_35M_UR50D.pt", _ESM_URL.format("esm2_t12_35M_UR50D"), 480
-    ),
-    "esm2_t30_150M": Pretrained(
-        "esm2_t30_150M",
-        "esm",
-        "protein",
-        "esm2_t30_150M_UR50D.pt",
-        _ESM_URL.format("esm2_t30_150M_UR50D"),
-        640,
-    ),
-    "esm2_t33_650M": Pretrained(
-        "esm2_t33_650M",
-        "esm",
-        "protein",
-        "esm2_t33_650M_UR50D.pt",
-        _ESM_URL.format("esm2_t33_650M_UR50D"),
-        1280,
-    ),
-}
-
-
-def checkpoint_dir() -> Path:
-    """``$TORCH_HOME/hub/checkpoints`` (``~/.cache/torch/hub/checkpoints`` by default), where fm/esm download to."""
-    return Path(torch.hub.get_dir()) / "checkpoints"
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
-
-
-def _fetch(spec: Pretrained, path: Path, download: bool) -> None:
-    how = f"download {spec.url} to {path}"
-    if spec.package == "fm":
-        how += " (or run fm.pretrained.rna_fm_t12() once on a machine with internet)"
-    else:
-        how += f" (or run esm.pretrained.{path.stem}() once on a machine with internet)"
-    if not download:
-        raise MissingWeights(f"{spec.name} weights not found: expected {path}; {how}, or pass --download")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        torch.hub.download_url_to_file(spec.url, str(path), progress=True)  # temp file + rename
-    except OSError as err:  # URLError, HTTPError, timeouts and disk errors are all OSErrors
-        raise MissingWeights(f"{spec.name} weights could not be downloaded ({err}); {how}") from err
-
-
-def load_pretrained(
-    name: str, checkpoint: str | os.PathLike[str] | None = None, download: bool = False
-) -> tuple[torch.nn.Module, Any, str]:
-    """Build a published model from its checkpoint: ``(model, alphabet, revision)``.
-
-    ``checkpoint`` defaults to the file the package's own downloader uses under ``$TORCH_HOME``. The
-    file is built by the package itself (``fm.pretrained.rna_fm_t12(path)``, ``esm.pretrained.
-    load_model_and_alphabet_core``), loaded with ``weights_only=True``. ESM-2's contact-regression head
-    is not needed for embeddings and is not loaded.
-    """
-    try:
-        spec = PRETRAINED[name]
-    except KeyError:
-        raise InputError(f"unknown pre-trained model {name!r}; choose one of {sorted(PRETRAINED)}") from None
-    path = Path(checkpoint) if checkpoint is not None else checkpoint_dir() / spec.checkpoint
-    if not path.exists():
-        if checkpoint is not None:
-            raise MissingWeights(f"{spec.name} checkpoint {path} does not exist")
-        _fetch(spec, path, download)
-    try:
-        with torch.serialization.safe_globals([argparse.Namespace]), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "regression weights not found": contacts are not used here
-            if spec.package == "fm":
-                import fm
-
-                model, alphabet = fm.pretrained.rna_fm_t12(str(path))
-            else:
-                import esm
-
-                data = torch.load(str(path), map_location="cpu", weights_only=True)
-                model, alphabet = esm.pretrained.load_model_and_alphabet_core(path.stem, data, None)
-    except Exception as err:  # a truncated or foreign file fails anywhere inside the unpickler
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(f"{path}: not a usable {spec.name} checkpoint ({first_line})") from err
-    revision = f"{path.name}@sha256:{_file_digest(path)}"
-    return model, alphabet, revision
 
 
 def get_embedder(

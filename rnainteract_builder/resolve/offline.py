@@ -4,7 +4,9 @@
   RNAInter writes them, e.g. ``NCBI:69889``); optional column ``accession``.
 * :class:`FastaResolver` - FASTA files whose header's first word is the raw id (or, with ``prefix``, the
   id without its database prefix: ``prefix="NONCODE"`` reads ``>NONHSAT000001.2`` as ``NONCODE:NONHSAT000001.2``).
-* :class:`NoncodeResolver` - NONCODE's FASTA download; version suffixes (``.2``) are optional on both sides.
+  Plain, ``.gz`` or ``.zip`` (every member of the archive is read, members may themselves be ``.gz``).
+* :class:`NoncodeResolver` - NONCODE's FASTA download (shipped as ``.zip`` or ``.gz``, read as it is);
+  version suffixes (``.2``) are optional on both sides.
 * :class:`MirbaseResolver` - miRBase's ``miRNA.dat`` (EMBL-like): hairpin accessions (``MI…``) and names
   give the precursor, mature accessions (``MIMAT…``) and names give the mature sub-sequence.
 """
@@ -12,14 +14,17 @@
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import re
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
+from Bio.SeqIO.FastaIO import SimpleFastaParser
 
-from rnainteract_builder.contract.fasta import iter_fasta
+from rnainteract_builder.contract.fasta import FastaRecord, iter_fasta
 from rnainteract_builder.contract.sequences import Molecule
 from rnainteract_builder.resolve.base import Resolved, Resolver, ResolverError, split_raw_id
 
@@ -84,7 +89,7 @@ class FastaResolver(Resolver):
         self.prefixes = (prefix,) if prefix else ()
         self._records: dict[str, tuple[str, str]] = {}
         for path in self.paths:
-            for record in iter_fasta(path):
+            for record in iter_fasta_archive(path):
                 key = self._key(record.id)
                 if key in self._records and self._records[key][0] != record.sequence:
                     raise ResolverError(f"{path}: id {record.id!r} appears twice with different sequences")
@@ -103,6 +108,40 @@ class FastaResolver(Resolver):
             if hit is not None:
                 out[raw_id] = Resolved(raw_id, hit[0], hit[1], self.name)
         return out
+
+
+def iter_fasta_archive(path: Path) -> Iterator[FastaRecord]:
+    """Records of a FASTA file, plain / ``.gz`` or a ``.zip`` archive of FASTA (or FASTA.gz) members."""
+    if path.suffix.lower() != ".zip":
+        yield from iter_fasta(path)
+        return
+    if not path.is_file():
+        raise ResolverError(f"{path}: no such FASTA archive")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir() and not _zip_junk(m.filename)]
+            if not members:
+                raise ResolverError(f"{path}: the zip archive holds no file")
+            for member in members:
+                yield from _zip_member_records(archive, member, path)
+    except (zipfile.BadZipFile, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as err:
+        raise ResolverError(f"{path}: not a readable zip archive of FASTA files ({err})") from err
+
+
+def _zip_junk(name: str) -> bool:
+    """Folders and metadata that archivers add (``__MACOSX/``, ``._name``, ``.DS_Store``)."""
+    return name.startswith("__MACOSX/") or Path(name).name.startswith(".")
+
+
+def _zip_member_records(archive: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path) -> Iterator[FastaRecord]:
+    with archive.open(member) as raw:
+        binary = gzip.GzipFile(fileobj=raw) if member.filename.endswith(".gz") else raw
+        text = io.TextIOWrapper(binary, encoding="utf-8")  # type: ignore[arg-type]
+        for number, (title, seq) in enumerate(SimpleFastaParser(text), start=1):
+            words = title.split(maxsplit=1)
+            if not words:
+                raise ResolverError(f"{path}: {member.filename}: record {number} has an empty header")
+            yield FastaRecord(words[0], seq, words[1] if len(words) > 1 else "")
 
 
 _VERSION = re.compile(r"\.\d+$")

@@ -3,10 +3,11 @@
 Each source is a mapping with ``kind`` and kind-specific keys::
 
     - {kind: table, path: sequences.tsv}          # raw_id / sequence (TSV or Parquet)
-    - {kind: fasta, path: rna.fa, prefix: null}   # header = raw id (or id without prefix)
+    - {kind: fasta, path: rna.fa, prefix: null}   # header = raw id (or id without prefix); .gz / .zip too
     - {kind: mirbase, path: miRNA.dat}
-    - {kind: noncode, path: NONCODE.fa}
-    - {kind: ncbi, base_url: ..., email: ..., api_key: ...}   # api_key default: $NCBI_API_KEY
+    - {kind: noncode, path: NONCODEv6_human.fa.zip}   # NONCODE's download as it is (.fa, .gz or .zip)
+    - {kind: ncbi, base_url: ..., email: ..., api_key: ..., gene_mode: transcript}
+      # api_key default: $NCBI_API_KEY; gene_mode transcript (RefSeq RNA) or interval (the paper's)
     - {kind: uniprot, base_url: ...}
     - {kind: ensembl, base_url: ...}
 
@@ -36,7 +37,7 @@ _ALLOWED_KEYS = {
     "fasta": {"path", "prefix"},
     "mirbase": {"path", "prefix"},
     "noncode": {"path", "prefix"},
-    "ncbi": {"base_url", "email", "api_key", "batch_size", "rate"},
+    "ncbi": {"base_url", "email", "api_key", "batch_size", "rate", "gene_mode"},
     "uniprot": {"base_url", "batch_size", "rate"},
     "ensembl": {"base_url", "batch_size", "rate"},
 }
@@ -94,6 +95,7 @@ def _online(
         return NCBIResolver(
             cache, spec.get("base_url") or NCBI_EUTILS_URL, api_key=api_key, email=spec.get("email"),
             max_length=max_length, batch_size=batch_size, retry=retry, client=client, progress=progress,
+            gene_mode=spec.get("gene_mode") or "transcript",
         )
     cls, url = (UniProtResolver, UNIPROT_REST_URL) if kind == "uniprot" else (EnsemblResolver, ENSEMBL_REST_URL)
     client = HttpClient(rate=float(spec.get("rate") or cls.default_rate), retry=retry)

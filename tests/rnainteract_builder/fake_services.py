@@ -1,7 +1,11 @@
 """A loopback HTTP server that answers like NCBI E-utilities, UniProt REST and Ensembl REST.
 
 Only what the resolvers use: ``elink`` / ``esummary`` / ``efetch`` (JSON / FASTA, POST form data),
-``/uniprotkb/accessions`` (FASTA) and ``POST /sequence/id`` (JSON). Scripted misbehaviour: a queue of error
+``/uniprotkb/accessions`` (FASTA) and ``POST /sequence/id`` (JSON). Like the real services, UniProt answers a
+secondary (merged) accession with the entry under its primary accession, the gene ``esummary`` carries
+``genomicinfo`` (0-based ``chrstart`` / ``chrstop``, start > stop on the minus strand) and ``efetch`` with
+``seq_start`` / ``seq_stop`` / ``strand`` cuts a chromosome (1-based, inclusive, strand 2 reverse
+complemented). Scripted misbehaviour: a queue of error
 statuses (500, 503, 429 with Retry-After) answered before real answers, partial batches (the first answer
 for a batch leaves ids out), and a per-request delay (so a test can kill a client mid-run).
 """
@@ -31,6 +35,12 @@ class FakeWorld:
     #: gene id -> {"rna": [Transcript], "protein": [Transcript]}
     genes: dict[str, dict[str, list[Transcript]]] = field(default_factory=dict)
     uniprot: dict[str, str] = field(default_factory=dict)
+    #: secondary accession -> primary accessions (more than one: a demerged accession)
+    uniprot_secondary: dict[str, list[str]] = field(default_factory=dict)
+    #: gene id -> genomicinfo entries ``(chromosome accession, chrstart, chrstop)``, NCBI's 0-based numbers
+    placements: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    #: chromosome accession -> sequence
+    chromosomes: dict[str, str] = field(default_factory=dict)
     #: query id (ENSG/ENST) -> {transcript id: sequence}
     ensembl: dict[str, dict[str, str]] = field(default_factory=dict)
     errors: list[tuple[int, dict[str, str]]] = field(default_factory=list)
@@ -91,35 +101,76 @@ class _Handler(BaseHTTPRequestHandler):
         if error is not None:
             self._send(error[0], '{"error": "scripted"}', headers=error[1])
             return
-        if endpoint == "elink.fcgi":
-            self._elink(params)
-        elif endpoint == "esummary.fcgi":
-            records = world.records(params["db"][0])
-            uids = params["id"][0].split(",")
-            result: dict = {"uids": [u for u in uids if u in records]}
-            for u in result["uids"]:
-                result[u] = {"uid": u, "accessionversion": records[u].accession, "slen": len(records[u].sequence)}
-            self._send(200, json.dumps({"result": result}))
-        elif endpoint == "efetch.fcgi":
-            records = world.records(params["db"][0])
-            text = "".join(
-                f">{records[u].accession} fake record\n{records[u].sequence}\n"
-                for u in params["id"][0].split(",") if u in records
-            )
-            self._send(200, text, "text/plain")
-        elif endpoint == "accessions":
-            wanted = params["accessions"][0].split(",")
-            text = "".join(f">sp|{a}|FAKE_HUMAN fake\n{world.uniprot[a]}\n" for a in wanted if a in world.uniprot)
-            self._send(200, text, "text/plain")
-        elif endpoint == "id":
-            ids = json.loads(params["__json__"][0])["ids"]
-            out = [
-                {"id": tid, "query": q, "seq": seq, "molecule": "dna"}
-                for q in ids for tid, seq in world.ensembl.get(q, {}).items()
-            ]
-            self._send(200, json.dumps(out))
+        if endpoint == "esummary.fcgi" and params["db"][0] == "gene":
+            self._gene_summary(params["id"][0].split(","))
+        elif endpoint == "efetch.fcgi" and "seq_start" in params:
+            self._interval(params)
         else:
-            self._send(404, '{"error": "unknown endpoint"}')
+            handler = {
+                "elink.fcgi": self._elink,
+                "esummary.fcgi": self._summary,
+                "efetch.fcgi": self._efetch,
+                "accessions": self._uniprot,
+                "id": self._ensembl,
+            }.get(endpoint)
+            if handler is None:
+                self._send(404, '{"error": "unknown endpoint"}')
+            else:
+                handler(params)
+
+    def _summary(self, params: dict[str, list[str]]) -> None:
+        records = self.world.records(params["db"][0])
+        uids = params["id"][0].split(",")
+        result: dict = {"uids": [u for u in uids if u in records]}
+        for u in result["uids"]:
+            result[u] = {"uid": u, "accessionversion": records[u].accession, "slen": len(records[u].sequence)}
+        self._send(200, json.dumps({"result": result}))
+
+    def _efetch(self, params: dict[str, list[str]]) -> None:
+        records = self.world.records(params["db"][0])
+        text = "".join(
+            f">{records[u].accession} fake record\n{records[u].sequence}\n"
+            for u in params["id"][0].split(",") if u in records
+        )
+        self._send(200, text, "text/plain")
+
+    def _uniprot(self, params: dict[str, list[str]]) -> None:
+        world = self.world
+        answered: list[str] = []
+        for a in params["accessions"][0].split(","):
+            for primary in [a] if a in world.uniprot else world.uniprot_secondary.get(a, []):
+                if primary not in answered:
+                    answered.append(primary)
+        text = "".join(f">sp|{a}|FAKE_HUMAN fake\n{world.uniprot[a]}\n" for a in answered)
+        self._send(200, text, "text/plain")
+
+    def _ensembl(self, params: dict[str, list[str]]) -> None:
+        ids = json.loads(params["__json__"][0])["ids"]
+        out = [
+            {"id": tid, "query": q, "seq": seq, "molecule": "dna"}
+            for q in ids for tid, seq in self.world.ensembl.get(q, {}).items()
+        ]
+        self._send(200, json.dumps(out))
+
+    def _gene_summary(self, genes: list[str]) -> None:
+        result: dict = {"uids": [g for g in genes if g in self.world.placements]}
+        for gene in result["uids"]:
+            result[gene] = {
+                "uid": gene,
+                "genomicinfo": [
+                    {"chraccver": acc, "chrstart": start, "chrstop": stop, "exoncount": 1}
+                    for acc, start, stop in self.world.placements[gene]
+                ],
+            }
+        self._send(200, json.dumps({"result": result}))
+
+    def _interval(self, params: dict[str, list[str]]) -> None:
+        accession = params["id"][0]
+        start, stop, strand = int(params["seq_start"][0]), int(params["seq_stop"][0]), params["strand"][0]
+        piece = self.world.chromosomes[accession][start - 1 : stop]
+        if strand == "2":
+            piece = piece[::-1].translate(str.maketrans("ACGT", "TGCA"))
+        self._send(200, f">{accession}:{start}-{stop} fake chromosome\n{piece}\n", "text/plain")
 
     def _elink(self, params: dict[str, list[str]]) -> None:
         world = self.world

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -108,3 +110,111 @@ def test_missing_sequence_and_bad_label_are_clear_errors(build):
 def test_no_family_split_is_an_input_error(tmp_path):
     (tmp_path / "empty").mkdir()
     assert cli_main(["publish", str(tmp_path / "empty"), "--no-progress"]) == 2
+
+
+class StandInHub:
+    """An in-memory dataset repo behind the calls ``push_to_hub`` makes; deletions follow the client's own
+    pattern matching (``huggingface_hub.utils.filter_repo_objects``) and keep ``.gitattributes``."""
+
+    def __init__(self):
+        self.files: dict[str, bytes] = {".gitattributes": b"*.parquet filter=lfs\n"}
+        self.tags: dict[str, dict[str, bytes]] = {}
+
+    def create_repo(self, repo_id, **kwargs):
+        return f"https://huggingface.co/datasets/{repo_id}"
+
+    def upload_folder(self, *, folder_path, delete_patterns=None, ignore_patterns=None, **kwargs):
+        from huggingface_hub.utils import filter_repo_objects
+
+        local = {
+            p.relative_to(folder_path).as_posix(): p.read_bytes()
+            for p in sorted(Path(folder_path).rglob("*"))
+            if p.is_file()
+        }
+        local = {k: local[k] for k in filter_repo_objects(local, ignore_patterns=ignore_patterns)}
+        if delete_patterns:
+            for path in list(filter_repo_objects(list(self.files), allow_patterns=delete_patterns)):
+                if path not in local and path != ".gitattributes":
+                    del self.files[path]
+        self.files.update(local)
+        return type("Info", (), {"oid": f"commit{len(self.tags)}"})()
+
+    def create_tag(self, repo_id, *, tag, **kwargs):
+        self.tags[tag] = dict(self.files)
+
+
+def test_republishing_replaces_the_shards_of_the_previous_release(build, tmp_path):
+    import datasets
+
+    hub_repo = StandInHub()
+    first = run_publish(PublishConfig(build, output=tmp_path / "v1", version="0.3.0", shard_bytes=1500,
+                                      progress=False, figures=False, embeddings=False))
+    hub.push_to_hub(hub.plan_push(first.output, "org/rnainteract", "v0.3.0"), api=hub_repo)
+    old_trains = sorted(f for f in hub_repo.files if f.startswith("interactions/train-"))
+    assert len(old_trains) > 1
+    second = run_publish(PublishConfig(build, output=tmp_path / "v2", version="0.4.0", progress=False,
+                                       figures=False, embeddings=False))
+    hub.push_to_hub(hub.plan_push(second.output, "org/rnainteract", "v0.4.0"), api=hub_repo)
+    trains = sorted(f for f in hub_repo.files if f.startswith("interactions/train-"))
+    assert trains == ["interactions/train-00000-of-00001.parquet"]
+    assert ".gitattributes" in hub_repo.files
+    assert hub_repo.tags["v0.3.0"].keys() >= set(old_trains)  # the old release stays under its tag
+    # What the card's glob would load from the repo now: only this release's rows.
+    snapshot = tmp_path / "snapshot"
+    for path, data in hub_repo.files.items():
+        (snapshot / path).parent.mkdir(parents=True, exist_ok=True)
+        (snapshot / path).write_bytes(data)
+    loaded = datasets.load_dataset("parquet", data_files=str(snapshot / "interactions" / "train-*.parquet"))
+    assert loaded["train"].num_rows == 30
+
+
+def test_upload_asks_the_hub_to_delete_replaced_files(build):
+    result = run_publish(PublishConfig(build, version="0.3.0", progress=False, figures=False))
+    seen = {}
+
+    class RecordingApi:
+        def create_repo(self, repo_id, **kwargs):
+            return repo_id
+
+        def upload_folder(self, **kwargs):
+            seen.update(kwargs)
+
+        def create_tag(self, repo_id, **kwargs):
+            pass
+
+    hub.push_to_hub(hub.plan_push(result.output, "org/rnainteract", "v0.3.0"), api=RecordingApi())
+    assert seen["delete_patterns"] == ["*.parquet", "figures/*"]
+    assert "replaces: remote files matching *.parquet, figures/*" in hub.plan_push(
+        result.output, "org/rnainteract", "v0.3.0").describe()
+
+
+class LargeFolderHub(StandInHub):
+    """Clients with ``upload_large_folder`` (no ``delete_patterns``): stale files go in a second commit."""
+
+    def __init__(self):
+        super().__init__()
+        self.deleted: list[list[str]] = []
+
+    def upload_large_folder(self, *, folder_path, ignore_patterns=None, **kwargs):
+        super().upload_folder(folder_path=folder_path, ignore_patterns=ignore_patterns)
+
+    def list_repo_files(self, repo_id, **kwargs):
+        return sorted(self.files)
+
+    def delete_files(self, repo_id, delete_patterns, **kwargs):
+        self.deleted.append(list(delete_patterns))
+        for path in delete_patterns:
+            del self.files[path]
+
+
+def test_large_folder_uploads_also_remove_stale_shards(build, tmp_path):
+    hub_repo = LargeFolderHub()
+    for version, shard_bytes in (("0.3.0", 1500), ("0.4.0", 10**9)):
+        result = run_publish(PublishConfig(build, output=tmp_path / version, version=version,
+                                           shard_bytes=shard_bytes, progress=False, figures=False,
+                                           embeddings=False))
+        hub.push_to_hub(hub.plan_push(result.output, "org/rnainteract", f"v{version}"), api=hub_repo)
+    assert sorted(f for f in hub_repo.files if f.startswith("interactions/train-")) == [
+        "interactions/train-00000-of-00001.parquet"
+    ]
+    assert len(hub_repo.deleted) == 1 and all(p.endswith(".parquet") for p in hub_repo.deleted[0])

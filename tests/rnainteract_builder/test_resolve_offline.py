@@ -76,3 +76,38 @@ def test_chain_order_and_unresolved_reasons(tmp_path: Path) -> None:
     assert missing["Foo:1"].reason == "not found (table:a.tsv)"
     found, missing = resolve_all([NoncodeResolver(tmp_path / "nc.fa")], ["Foo:1"], "rna")
     assert missing["Foo:1"].reason == "no resolver for database Foo"
+
+
+def test_noncode_and_fasta_read_zip_and_gz_downloads(tmp_path: Path) -> None:
+    import gzip
+    import zipfile
+
+    fasta = ">NONHSAT000001.2\nGGGG\nAA\n>NONHSAT000002.1\nCCCC\n"
+    archive = tmp_path / "ncrna_NONCODE[v5.0].fasta.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("ncrna_NONCODE[v5.0].fasta", fasta)
+        out.writestr("more/extra.fa.gz", gzip.compress(b">NONMMUT000009.1\nUUUU\n"))
+        out.writestr("__MACOSX/._ncrna_NONCODE[v5.0].fasta", b"\x00\x05\x16\x07 resource fork")
+    (tmp_path / "nc.fa.gz").write_bytes(gzip.compress(fasta.encode()))
+    ids = ["NONCODE:NONHSAT000001", "NONCODE:NONHSAT000002.1", "NONCODE:NONMMUT000009"]
+    from_zip = NoncodeResolver(archive).resolve(ids, "rna")
+    assert {k: v.sequence for k, v in from_zip.items()} == {
+        "NONCODE:NONHSAT000001": "GGGGAA", "NONCODE:NONHSAT000002.1": "CCCC", "NONCODE:NONMMUT000009": "UUUU"
+    }
+    from_gz = NoncodeResolver(tmp_path / "nc.fa.gz").resolve(ids, "rna")
+    assert from_gz["NONCODE:NONHSAT000001"].sequence == "GGGGAA" and len(from_gz) == 2
+    assert FastaResolver(archive, prefix="NONCODE").resolve(["NONCODE:NONHSAT000002.1"], "rna")
+
+
+def test_broken_or_empty_zip_is_one_line(tmp_path: Path) -> None:
+    import zipfile
+
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ResolverError, match="broken.zip: not a readable zip archive"):
+        NoncodeResolver(tmp_path / "broken.zip")
+    with zipfile.ZipFile(tmp_path / "empty.zip", "w"):
+        pass
+    with pytest.raises(ResolverError, match="empty.zip: the zip archive holds no file"):
+        NoncodeResolver(tmp_path / "empty.zip")
+    with pytest.raises(ResolverError, match="absent.zip: no such FASTA archive"):
+        NoncodeResolver(tmp_path / "absent.zip")

@@ -203,3 +203,82 @@ def test_killed_resolution_resumes_to_the_same_output(tmp_path: Path) -> None:
         b = (ctx.stage_dir("resolve") / name).read_bytes()
         assert a == b
         assert pq.read_table(reference.stage_dir("resolve") / name).column("status").to_pylist().count("resolved") == n
+
+
+def test_uniprot_secondary_accessions_map_back_to_what_was_asked(tmp_path: Path) -> None:
+    world = FakeWorld(
+        uniprot={"P12345": "MKVL", "Q99999": "MWWW", "A0A001": "MAAA", "A0A002": "MCCC"},
+        uniprot_secondary={"O11111": ["Q99999"], "O22222": ["A0A001", "A0A002"]},  # merged; demerged
+    )
+    cache = ResolverCache(tmp_path / "c.sqlite")
+    ids = ["UniProt:P12345", "UniProt:O11111", "UniProt:O22222", "UniProt:O00000"]
+    with FakeServer(world) as url:
+        found = UniProtResolver(cache, url, _client([])).resolve(ids, "protein")
+        assert found["UniProt:O11111"].sequence == "MWWW"
+        assert found["UniProt:O11111"].accession == "Q99999"  # the record it came from: the primary entry
+        assert found["UniProt:P12345"].accession == "P12345"
+        assert "UniProt:O22222" not in found  # split into two entries: ambiguous, not guessed
+        assert "UniProt:O00000" not in found
+        asked = world.requests["accessions"]
+        again = UniProtResolver(cache, url, _client([])).resolve(ids, "protein")
+    assert world.requests["accessions"] == asked  # the mapping is cached under the asked id
+    assert {k: v.sequence for k, v in again.items()} == {k: v.sequence for k, v in found.items()}
+
+
+def test_uniprot_secondary_asked_alone_and_with_its_primary(tmp_path: Path) -> None:
+    world = FakeWorld(uniprot={"Q99999": "MWWW"}, uniprot_secondary={"O11111": ["Q99999"]})
+    with FakeServer(world) as url:
+        alone = UniProtResolver(ResolverCache(tmp_path / "a.sqlite"), url, _client([]))
+        assert alone.resolve(["UniProt:O11111"], "protein")["UniProt:O11111"].sequence == "MWWW"
+        both = UniProtResolver(ResolverCache(tmp_path / "b.sqlite"), url, _client([]))
+        got = both.resolve(["UniProt:O11111", "UniProt:Q99999"], "protein")
+    assert got["UniProt:O11111"].sequence == got["UniProt:Q99999"].sequence == "MWWW"
+
+
+def _interval_world() -> FakeWorld:
+    world = gene_world(2)
+    world.chromosomes = {"NC_000001.11": "AAAACCCCGGGGTTTTAACGTTTT"}
+    world.placements = {
+        "1": [("NC_000001.11", 4, 11)],  # plus strand: 1-based 5..12
+        "2": [("NC_000001.11", 19, 16), ("NC_000002.12", 0, 3)],  # minus strand: 17..20; first placement
+    }
+    return world
+
+
+def test_ncbi_interval_mode_fetches_the_genes_genomic_interval(tmp_path: Path) -> None:
+    world = _interval_world()
+    with FakeServer(world) as url:
+        resolver = NCBIResolver(ResolverCache(tmp_path / "c.sqlite"), url, api_key="", email="",
+                                client=_client([]), gene_mode="interval")
+        found = resolver.resolve(["NCBI:1", "NCBI:2", "NCBI:3"], "rna")
+        proteins = resolver.resolve(["NCBI:1"], "protein")
+    assert found["NCBI:1"].sequence == "CCCCGGGG" and found["NCBI:1"].accession == "NC_000001.11:5-12"
+    assert found["NCBI:2"].sequence == "CGTT"  # reverse complement of 17..20 (AACG)
+    assert found["NCBI:2"].accession == "NC_000001.11:c20-17"
+    assert "NCBI:3" not in found  # no placement
+    assert proteins["NCBI:1"].accession == "NP_000109.1"  # proteins keep the RefSeq protein rule
+    assert world.requests["elink.fcgi"] == 1  # only the protein lookup used elink
+
+
+def test_transcript_and_interval_answers_are_cached_apart(tmp_path: Path) -> None:
+    world = _interval_world()
+    cache = ResolverCache(tmp_path / "c.sqlite")
+    with FakeServer(world) as url:
+        transcript = NCBIResolver(cache, url, api_key="", email="", client=_client([]))
+        interval = NCBIResolver(cache, url, api_key="", email="", client=_client([]), gene_mode="interval")
+        assert transcript.resolve(["NCBI:1"], "rna")["NCBI:1"].accession == "XR_000102.1"
+        assert interval.resolve(["NCBI:1"], "rna")["NCBI:1"].accession == "NC_000001.11:5-12"
+    assert transcript.namespace("protein") == interval.namespace("protein")
+
+
+def test_gene_mode_comes_from_the_source_config(tmp_path: Path) -> None:
+    from rnainteract_builder.contract.errors import InputError
+    from rnainteract_builder.resolve import build_resolvers
+
+    resolvers, cache = build_resolvers([{"kind": "ncbi", "gene_mode": "interval", "api_key": ""}],
+                                       tmp_path / "c.sqlite", 1024)
+    assert isinstance(resolvers[0], NCBIResolver) and resolvers[0].gene_mode == "interval"
+    with pytest.raises(InputError, match="gene_mode must be one of transcript, interval"):
+        build_resolvers([{"kind": "ncbi", "gene_mode": "exons"}], tmp_path / "c.sqlite", 1024)
+    assert cache is not None
+    cache.close()
