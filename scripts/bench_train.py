@@ -152,7 +152,7 @@ def measure(mode: str, args: dict) -> dict:
     return result
 
 
-def main() -> int:
+def parse_options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -176,6 +176,11 @@ def main() -> int:
     options = parser.parse_args()
     if min(options.steps, options.repeats, options.batch_size) < 1 or options.warmup < 0:
         parser.error("steps, repeats and batch size must be positive, warm-up >= 0")
+    return options
+
+
+def main() -> int:
+    options = parse_options()
     gpu = torch.cuda.is_available()
     rna, protein = length_mix(options.pairs, options.seed)
     plan = batch_plan(rna, protein, options.batch_size, options.steps, options.seed)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pkgutil
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 import rnainteract_builder
 

@@ -25,9 +25,9 @@ from rnainteract_builder.annotate.pfam import read_clans, scan_pfam
 from rnainteract_builder.annotate.rfam import best_hits, parse_tblout, scan_rfam
 from rnainteract_builder.contract import schema
 from rnainteract_builder.contract.errors import InputError
-from rnainteract_builder.contract.tools import require_tool
 from rnainteract_builder.contract.pairs_folder import PairsFolder
 from rnainteract_builder.contract.sequences import sequence_id
+from rnainteract_builder.contract.tools import require_tool
 from tests.rnainteract_builder.toy_databases import build_toy_pfam, build_toy_rfam
 
 SHARED = Path(__file__).resolve().parents[2] / "../shared/data"
