@@ -172,7 +172,9 @@ def load_raw_set(
     if fmt in SELF_CONTAINED:
         return _load_self_contained(name, pairs, rna_fasta, protein_fasta, fmt, report)
     if rna_fasta is None or protein_fasta is None:
-        raise InputError(f"format {fmt or 'of ' + str(pairs[0])} needs --rna and --protein FASTA files")
+        what = f"format {fmt}" if fmt else "an id list"
+        raise InputError(f"{pairs[0]}: {what} needs --rna and --protein FASTA files (only ipminer-488 and "
+                         "sequence-csv carry their sequences)")
     titles: set[str] = set()
     if fmt is None or fmt == "pair-ids":  # the format, or the reading of the ids, depends on the FASTA ids
         rna = read_set_fasta(rna_fasta, report, titles)
@@ -194,7 +196,7 @@ def _load_self_contained(name: str, pairs: list[Path], rna_fasta: Path | None, p
     if len(pairs) != 1:
         raise InputError(f"format {fmt} takes exactly one file")
     if rna_fasta is not None or protein_fasta is not None:
-        raise InputError(f"format {fmt} carries its sequences: drop --rna / --protein")
+        raise InputError(f"{pairs[0]}: format {fmt} carries its sequences: drop --rna / --protein")
     reader = read_ipminer_488 if fmt == "ipminer-488" else read_sequence_csv
     rows, rna, protein = reader(pairs[0], report)
     return RawSet(name, rows, rna, protein, [pairs[0]])

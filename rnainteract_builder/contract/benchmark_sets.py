@@ -326,9 +326,12 @@ def drop_summary(report: Report) -> str:
 
 
 def no_pairs_message(raw: RawSet, report: Report) -> str:
-    hints = report.facts.get("hints") or []
-    return (f"{raw.name}: no pair kept of {len(raw.pairs):,} rows read; {drop_summary(report)}"
-            + "".join(f"; hint: {h}" for h in hints[:3]))
+    """The one error line of an import that keeps nothing: why rows went, the first refusal, any hint."""
+    refused = [report.examples.get(f"{m} sequences refused", [])[:1] for m in ("rna", "protein")]
+    details = [f"first refused: {msg}" for msgs in refused for msg in msgs]
+    details += [f"hint: {h}" for h in (report.facts.get("hints") or [])[:3]]
+    return f"{raw.name}: no pair kept ({len(raw.pairs):,} rows parsed); " + "; ".join([drop_summary(report),
+                                                                                         *details])
 
 
 def normalisation_summary(report: Report) -> list[str]:
