@@ -6,6 +6,8 @@ import logging
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rnainteract_builder.cli import main
 from rnainteract_builder.contract.benchmark_files import detect_by_content, find_set_files, load_raw_set
@@ -96,6 +98,16 @@ def test_pair_ids_split_where_both_parts_are_fasta_ids(tmp_path):
     assert split_pair_id("1FFK_A_1FFK_0", rna, protein) == [("1FFK_A", "1FFK_0")]
     assert split_pair_id("1FFK_a_1FFK_0", rna, protein) == []  # ids are case-sensitive
     assert split_pair_id("X_Y_Z", {"Y_Z": "", "Z": ""}, {"X": "", "X_Y": ""}) == [("X", "Y_Z"), ("X_Y", "Z")]
+
+
+chain_ids = st.text(alphabet="0123456789ABCabc_-", min_size=1, max_size=10)
+
+
+@given(chain_ids, chain_ids, st.lists(chain_ids, max_size=4), st.lists(chain_ids, max_size=4))
+def test_pair_id_readings_always_rejoin_and_include_the_true_split(protein, rna, other_proteins, other_rnas):
+    readings = split_pair_id(f"{protein}_{rna}", {rna, *other_rnas}, {protein, *other_proteins})
+    assert (protein, rna) in readings
+    assert all(f"{p}_{r}" == f"{protein}_{rna}" for p, r in readings)
 
 
 def test_rpi_md_pair_ids_with_labels(tmp_path):
