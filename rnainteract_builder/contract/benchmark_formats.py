@@ -129,8 +129,8 @@ def _label(value: str) -> int | None:
 def label_from_name(path: Path) -> int | None:
     """1 / 0 when the file name says positive / negative (``pos``, ``Positive``...), else None."""
     tokens = [t for t in re.split(r"[^a-z0-9]+", path.stem.lower()) if t]
-    positive = any(t.startswith("pos") for t in tokens)
-    negative = any(t.startswith("neg") for t in tokens)
+    positive = any(t == "pos" or t.startswith("positive") for t in tokens)
+    negative = any(t == "neg" or t.startswith("negative") for t in tokens)
     if positive == negative:
         return None
     return 1 if positive else 0
@@ -224,9 +224,9 @@ def read_pair_ids(path: Path, report: Report, rna: dict[str, str], protein: dict
     pairs: list[RawPair] = []
     for number, cells in rows:
         where = f"{path.name}:{number}"
-        value = name_label if len(cells) == 1 else _label(cells[1]) if len(cells) == 2 else -1
-        if value is None or value == -1:
-            report.drop(STEP_PARSE, "bad_label" if value is None else "wrong_field_count", example=where)
+        value, reason = _pair_id_label(cells, name_label)
+        if value is None:
+            report.drop(STEP_PARSE, reason, example=where)
             continue
         readings = split_pair_id(cells[0], rna, protein)
         if len(readings) != 1:
@@ -236,6 +236,15 @@ def read_pair_ids(path: Path, report: Report, rna: dict[str, str], protein: dict
         prot_id, rna_id = readings[0]
         pairs.append(RawPair(rna_id, prot_id, value, number))
     return pairs
+
+
+def _pair_id_label(cells: list[str], name_label: int | None) -> tuple[int | None, str]:
+    """The label of a pair-id row and, when there is none, the drop reason."""
+    if len(cells) == 1:
+        return name_label, "no_label"
+    if len(cells) == 2:
+        return _label(cells[1]), "bad_label"
+    return None, "wrong_field_count"
 
 
 # --------------------------------------------------------------------------------------------- sequence CSV
@@ -264,14 +273,15 @@ def is_sequence_header(first_line: str) -> bool:
     roles = sequence_columns(cells)
     if not {"rna_seq", "protein_seq", "label"} <= set(roles):
         return False
-    return _canonical_header(cells[roles["rna_seq"]]) != "rna" or _canonical_header(cells[roles["protein_seq"]]) != "protein"
+    names = (_canonical_header(cells[roles["rna_seq"]]), _canonical_header(cells[roles["protein_seq"]]))
+    return names != ("rna", "protein")
 
 
 def _source_id(value: str | None, sequence: str, molecule: str) -> str:
     """The id a CSV row gives, or one derived from the sequence so equal sequences share it."""
     if value and value.strip():
         return value.strip()
-    digest = hashlib.sha256(re.sub(r"\s+", "", sequence).encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha256(sequence.encode("utf-8")).hexdigest()[:16]
     return f"{molecule}-seq-{digest}"
 
 
@@ -298,7 +308,7 @@ def read_sequence_csv(path: Path, report: Report) -> tuple[list[RawPair], dict[s
             continue
         ids = {}
         for molecule in ("rna", "protein"):
-            seq = cells[roles[f"{molecule}_seq"]]
+            seq = re.sub(r"\s+", "", cells[roles[f"{molecule}_seq"]])
             id_col = roles.get(f"{molecule}_id")
             ids[molecule] = _source_id(cells[id_col] if id_col is not None else None, seq, molecule)
             known = sequences[molecule].setdefault(ids[molecule], seq)
