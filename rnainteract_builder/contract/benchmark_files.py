@@ -168,7 +168,12 @@ def load_raw_set(
     """Read pair files (+ FASTA files) of one set; labels come from the files (or their names, for split lists)."""
     if not pairs:
         raise InputError("no pair file given")
-    fmt = fmt or detect_by_name(pairs[0]) or detect_by_header(pairs[0])
+    told_by = "option or folder layout" if fmt else "file name"
+    fmt = fmt or detect_by_name(pairs[0])
+    if fmt is None:
+        told_by, fmt = "header", detect_by_header(pairs[0])
+    if fmt is not None:
+        report.facts["format"] = f"{fmt} (told by the {told_by})"
     if fmt in SELF_CONTAINED:
         return _load_self_contained(name, pairs, rna_fasta, protein_fasta, fmt, report)
     if rna_fasta is None or protein_fasta is None:
@@ -179,7 +184,9 @@ def load_raw_set(
     if fmt is None or fmt == "pair-ids":  # the format, or the reading of the ids, depends on the FASTA ids
         rna = read_set_fasta(rna_fasta, report, titles)
         protein = read_set_fasta(protein_fasta, report, titles)
-        fmt = fmt or detect_by_content(pairs[0], rna, protein)
+        if fmt is None:
+            fmt = detect_by_content(pairs[0], rna, protein)
+            report.facts["format"] = f"{fmt} (told by the content and the FASTA ids)"
         rows = _read_lists(pairs, fmt, report, rna, protein)
     else:  # the published order: pair lists first, then the FASTA files
         rows = _read_lists(pairs, fmt, report, {}, {})

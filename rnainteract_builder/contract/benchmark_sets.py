@@ -330,6 +330,8 @@ def no_pairs_message(raw: RawSet, report: Report) -> str:
     refused = [report.examples.get(f"{m} sequences refused", [])[:1] for m in ("rna", "protein")]
     details = [f"first refused: {msg}" for msgs in refused for msg in msgs]
     details += [f"hint: {h}" for h in (report.facts.get("hints") or [])[:3]]
+    if set(report.drops) <= {"parse", "FASTA"} and "format" in report.facts:
+        details.append(f"read as format {report.facts['format']}; pass --format if that is wrong")
     return f"{raw.name}: no pair kept ({len(raw.pairs):,} rows parsed); " + "; ".join([drop_summary(report),
                                                                                          *details])
 

@@ -58,6 +58,7 @@ def test_lgfc_rna_protein_label_list_is_detected_from_the_fasta_ids(tmp_path):
     folder = _write(tmp_path / "NPinter_mouse", {"RPI1847.txt": LGFC_PAIRS, "RNA_mouse_fasta.fasta": LGFC_RNA,
                                                   "protein_mouse_fasta.fasta": LGFC_PROTEIN})
     imported = import_benchmark_dir(folder)
+    assert imported.report.facts["format"] == "rna-protein-label (told by the content and the FASTA ids)"
     assert _pairs(imported)[:2] == [("Gas5", "Q8BIF2", 1), ("Gas5", "Q8R003", 1)]
     assert imported.interactions.num_rows == 6
     assert imported.report.facts["kept"]["positives"] == 4
