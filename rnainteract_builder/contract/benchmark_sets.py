@@ -1,7 +1,8 @@
 """Import the classic RPI benchmark sets (RPI369, RPI488, RPI1807, RPI2241, ...) into the interactions schema.
 
-A benchmark set is a pair list plus an RNA FASTA and a protein FASTA. The published copies differ in layout
-(see ``LAYOUTS``) and carry quirks that must be handled on purpose, never silently:
+A benchmark set is a pair list plus an RNA FASTA and a protein FASTA (or one file holding both sequences). The
+published copies differ in format (see ``FORMATS``; read by :mod:`.benchmark_formats`, found and told apart by
+:mod:`.benchmark_files`) and carry quirks that must be handled on purpose, never silently:
 
 * ids are **case-sensitive** (PDB chains ``3cw1-V`` and ``3cw1-v`` are different molecules) and are never
   upper-cased;
@@ -11,7 +12,10 @@ A benchmark set is a pair list plus an RNA FASTA and a protein FASTA. The publis
   or resolved with ``conflicts="keep-positive" | "keep-negative"``;
 * sequences contain letters outside ACGU / the 20 amino acids: the letter policy (``replace`` by default
   here, so published counts are kept) is applied and what it changed is counted;
+* silent normalisation (T read as U, lower case raised, sequences that become equal) is counted too;
 * optional length cut-off (1024 for RNA-FM / ESM-2) on both partners.
+
+An import that keeps no pair is an error that lists why rows were dropped, never an empty result.
 
 Different ids with identical sequences (RPI369's 332 RNA ids are 228 sequences) stay separate pairs by
 default, so the set keeps its published size; ``dedupe="sequences"`` collapses them onto content-hash ids,
@@ -20,11 +24,13 @@ which is what an honest evaluation of a sequence-based model wants.
 
 from __future__ import annotations
 
-import csv
 import logging
+import os
 import re
+import shutil
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -32,36 +38,31 @@ import pyarrow as pa
 import typer
 
 from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.benchmark_files import find_set_files, load_raw_set
+from rnainteract_builder.contract.benchmark_formats import FORMATS, LAYOUTS, Format, Layout, RawPair, RawSet
 from rnainteract_builder.contract.errors import InputError
-from rnainteract_builder.contract.fasta import iter_fasta
 from rnainteract_builder.contract.io import write_parquet_atomic
 from rnainteract_builder.contract.report import Report
 from rnainteract_builder.contract.sequences import (
+    UNKNOWN_SYMBOL,
     LetterPolicy,
     Molecule,
+    NormalisedSequence,
     SequenceError,
     normalise,
     sequence_id,
 )
 
+__all__ = [
+    "FORMATS", "LAYOUTS", "Format", "ImportConfig", "ImportedSet", "Layout", "RawPair", "RawSet",
+    "import_benchmark_command", "import_benchmark_dir", "import_raw_set", "load_raw_set", "sequence_table",
+]
+
 log = logging.getLogger(__name__)
 
-Layout = Literal["table", "rpiter", "ipminer", "ipminer-split", "ipminer-488"]
 ConflictPolicy = Literal["drop", "keep-positive", "keep-negative"]
 DedupePolicy = Literal["source-ids", "sequences"]
 
-#: Published pair-list layouts. Column order matters: RPITER and IPMiner put the protein first.
-LAYOUTS: dict[str, str] = {
-    "table": "TSV with a header naming rna_id, protein_id, label (any order; the normalised copies)",
-    "rpiter": "RPITER *_pairs.txt: protein<TAB>rna<TAB>label, no header",
-    "ipminer": "IPMiner *_all.txt: protein<TAB>rna<TAB>label, no header (ids upper-cased by IPMiner)",
-    "ipminer-split": "IPMiner RPI1807 *_PositivePairs.csv / *_NegativePairs.csv: whitespace separated, "
-    "header 'Protein ID  RNA ID'",
-    "ipminer-488": "IPMiner lncRNA-protein-488.txt: '>PDB_protChain_rnaChain|interactive' (or "
-    "|non), then the protein sequence, then the RNA sequence; no FASTA files",
-}
-
-STEP_PARSE = "parse"
 STEP_DUPLICATES = "duplicates"
 STEP_CONFLICTS = "conflicting labels"
 STEP_SEQUENCES = "sequences"
@@ -77,25 +78,6 @@ class ImportConfig:
     max_length: int | None = None
     conflicts: ConflictPolicy = "drop"
     dedupe: DedupePolicy = "source-ids"
-
-
-@dataclass(frozen=True)
-class RawPair:
-    rna: str
-    protein: str
-    label: int
-    line: int
-
-
-@dataclass
-class RawSet:
-    """A benchmark set as published: pair rows and the sequences they refer to, nothing cleaned."""
-
-    name: str
-    pairs: list[RawPair]
-    rna: dict[str, str]
-    protein: dict[str, str]
-    inputs: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -114,182 +96,6 @@ class ImportedSet:
         write_parquet_atomic(self.protein_sequences, out / "protein_sequences.parquet")
         self.report.write(out / "import_report")
         return out
-
-
-# --------------------------------------------------------------------------------------------- reading
-
-
-def _label(value: str, path: Path, line: int) -> int:
-    value = value.strip()
-    if value in ("0", "1"):
-        return int(value)
-    raise InputError(f"{path}:{line}: label must be 0 or 1, not {value!r}")
-
-
-def read_pairs(path: Path, layout: Layout, report: Report, label: int | None = None) -> list[RawPair]:
-    """Read a pair list; malformed rows are counted in ``report`` (step ``parse``), not fatal."""
-    pairs: list[RawPair] = []
-    with open(path, encoding="utf-8", newline="") as handle:
-        lines = handle.read().splitlines()
-    if layout == "table":
-        reader = csv.reader(lines, delimiter="\t")
-        header = next(reader, None)
-        needed = ("rna_id", "protein_id", "label")
-        if header is None or not set(needed) <= set(header):
-            raise InputError(f"{path}: expected a header with columns {', '.join(needed)}, got {header}")
-        idx = [header.index(c) for c in needed]
-        rows = ((n, row) for n, row in enumerate(reader, start=2))
-        columns = (idx[0], idx[1], idx[2])
-    elif layout in ("rpiter", "ipminer"):
-        rows = ((n, line.split("\t")) for n, line in enumerate(lines, start=1))
-        columns = (1, 0, 2)
-    elif layout == "ipminer-split":
-        rows = ((n, line.split()) for n, line in enumerate(lines, start=1) if n > 1 or "ID" not in line)
-        columns = (1, 0, -1)
-    else:
-        raise InputError(f"{path}: layout {layout!r} is not a pair list (see --help for layouts)")
-    for number, row in rows:
-        if not any(cell.strip() for cell in row):
-            continue
-        expected = 2 if columns[2] == -1 else max(columns) + 1
-        if len(row) != expected:
-            report.drop(STEP_PARSE, "wrong_field_count", example=f"{path.name}:{number}")
-            continue
-        rna, protein = row[columns[0]].strip(), row[columns[1]].strip()
-        if not rna or not protein:
-            report.drop(STEP_PARSE, "empty_id", example=f"{path.name}:{number}")
-            continue
-        try:
-            value = label if columns[2] == -1 else _label(row[columns[2]], path, number)
-        except InputError:
-            report.drop(STEP_PARSE, "bad_label", example=f"{path.name}:{number}")
-            continue
-        assert value is not None
-        pairs.append(RawPair(rna, protein, value, number))
-    return pairs
-
-
-def read_ipminer_488(path: Path, report: Report) -> tuple[list[RawPair], dict[str, str], dict[str, str]]:
-    """IPMiner's RPI488 file: the record header names the pair, the next two lines hold the sequences."""
-    lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
-    pairs: list[RawPair] = []
-    rna: dict[str, str] = {}
-    protein: dict[str, str] = {}
-    header = re.compile(r"^>(?P<pdb>[^_]+)_(?P<prot>[^_|]+)_(?P<rna>[^_|]+)\|(?P<label>interactive|non-interactive|non)$")
-    number = 0
-    while number < len(lines):
-        line = lines[number]
-        if not line:
-            number += 1
-            continue
-        match = header.match(line)
-        if not match or number + 2 >= len(lines):
-            report.drop(STEP_PARSE, "malformed_record", example=f"{path.name}:{number + 1}")
-            number += 1
-            continue
-        prot_id = f"{match['pdb']}_{match['prot']}"
-        rna_id = f"{match['pdb']}_{match['rna']}"
-        prot_seq, rna_seq = lines[number + 1], lines[number + 2]
-        for store, key, seq, what in ((protein, prot_id, prot_seq, "protein"), (rna, rna_id, rna_seq, "rna")):
-            if key in store and store[key] != seq:
-                raise InputError(f"{path}:{number + 1}: {what} {key!r} appears with two different sequences")
-            store[key] = seq
-        pairs.append(RawPair(rna_id, prot_id, 1 if match["label"] == "interactive" else 0, number + 1))
-        number += 3
-    return pairs, rna, protein
-
-
-def detect_layout(pairs_path: Path) -> Layout:
-    name = pairs_path.name
-    if name.endswith("_PositivePairs.csv") or name.endswith("_NegativePairs.csv"):
-        return "ipminer-split"
-    if name.startswith("lncRNA-protein-488"):
-        return "ipminer-488"
-    if name.endswith("_all.txt"):
-        return "ipminer"
-    if name.endswith("_pairs.txt") or name.endswith("_pos_pairs.txt"):
-        return "rpiter"
-    first = pairs_path.read_text(encoding="utf-8").split("\n", 1)[0]
-    if "rna_id" in first and "protein_id" in first:
-        return "table"
-    raise InputError(f"{pairs_path}: cannot tell the layout from the file; pass --layout ({', '.join(LAYOUTS)})")
-
-
-def load_raw_set(
-    name: str,
-    pairs: list[Path],
-    rna_fasta: Path | None,
-    protein_fasta: Path | None,
-    layout: Layout | None,
-    report: Report,
-) -> RawSet:
-    """Read pair files (+ FASTA files) of one set; labels come from the files (or their names, for split lists)."""
-    if not pairs:
-        raise InputError("no pair file given")
-    layout = layout or detect_layout(pairs[0])
-    if layout == "ipminer-488":
-        if len(pairs) != 1:
-            raise InputError("layout ipminer-488 takes exactly one file")
-        rows, rna, protein = read_ipminer_488(pairs[0], report)
-        return RawSet(name, rows, rna, protein, [pairs[0]])
-    if rna_fasta is None or protein_fasta is None:
-        raise InputError(f"layout {layout} needs --rna and --protein FASTA files")
-    rows = []
-    for path in pairs:
-        label = None
-        if layout == "ipminer-split":
-            if "Positive" in path.name:
-                label = 1
-            elif "Negative" in path.name:
-                label = 0
-            else:
-                raise InputError(f"{path}: layout ipminer-split needs 'Positive' or 'Negative' in the file name")
-        rows += read_pairs(path, layout, report, label=label)
-    return RawSet(name, rows, _read_set_fasta(rna_fasta, report), _read_set_fasta(protein_fasta, report),
-                  [*pairs, rna_fasta, protein_fasta])
-
-
-def _read_set_fasta(path: Path, report: Report) -> dict[str, str]:
-    """Published FASTA files repeat some records (IPMiner's RPI2241 lists ``2ZKR-X`` twice): a repeat with
-    the same sequence is counted and ignored; the same id with two different sequences is an error."""
-    records: dict[str, str] = {}
-    for record in iter_fasta(path):
-        if record.id in records:
-            if records[record.id] != record.sequence:
-                raise InputError(f"{path}: id {record.id!r} appears twice with different sequences")
-            report.drop("FASTA", "repeated_record_same_sequence", example=f"{path.name}:{record.id}")
-            continue
-        records[record.id] = record.sequence
-    if not records:
-        raise InputError(f"{path}: no FASTA records")
-    return records
-
-
-def find_set_files(directory: Path) -> tuple[list[Path], Path | None, Path | None, Layout | None]:
-    """Locate the files of a set in a folder: the normalised copy, RPITER's or IPMiner's layout."""
-    if (directory / "pairs.tsv").exists():
-        return [directory / "pairs.tsv"], directory / "rna.fasta", directory / "protein.fasta", "table"
-    for pattern in ("*_pairs.txt", "sequence/*_pairs.txt"):
-        found = sorted(p for p in directory.glob(pattern) if not p.name.endswith("_pos_pairs.txt"))
-        if found:
-            seq_dir = directory / "sequence" if (directory / "sequence").is_dir() else directory
-            rna = sorted(seq_dir.glob("*_rna_seq.fa"))
-            prot = sorted(seq_dir.glob("*_protein_seq.fa"))
-            return found[:1], rna[0] if rna else None, prot[0] if prot else None, "rpiter"
-    split = sorted(directory.glob("*_PositivePairs.csv")) + sorted(directory.glob("*_NegativePairs.csv"))
-    if split:
-        rna = sorted(directory.glob("*_RNA_seq.fa")) or sorted(directory.glob("*_rna_seq.fa"))
-        prot = sorted(directory.glob("*_protein_seq.fa"))
-        return split, rna[0] if rna else None, prot[0] if prot else None, "ipminer-split"
-    if list(directory.glob("lncRNA-protein-488*.txt")):
-        return sorted(directory.glob("lncRNA-protein-488*.txt"))[:1], None, None, "ipminer-488"
-    found = sorted(directory.glob("*_all.txt"))
-    if found:
-        rna = sorted(directory.glob("*_rna.fa"))
-        prot = sorted(directory.glob("*_protein.fa"))
-        return found[:1], rna[0] if rna else None, prot[0] if prot else None, "ipminer"
-    raise InputError(f"{directory}: no benchmark set found (expected pairs.tsv + rna.fasta + protein.fasta, "
-                     "or RPITER / IPMiner files)")
 
 
 # --------------------------------------------------------------------------------------------- import
@@ -352,8 +158,7 @@ def _normalise_all(sequences: dict[str, str], used: set[str], molecule: Molecule
     """Normalise the referenced sequences; returns (source id -> normalised, source id -> failure reason)."""
     ok: dict[str, str] = {}
     failed: dict[str, str] = {}
-    replaced: Counter[str] = Counter()
-    changed = 0
+    results: dict[str, NormalisedSequence] = {}
     for source_id in sorted(used):
         if source_id not in sequences:
             failed[source_id] = f"{molecule}_sequence_missing"
@@ -366,20 +171,51 @@ def _normalise_all(sequences: dict[str, str], used: set[str], molecule: Molecule
             if len(refused) < 20:
                 refused.append(str(err))
             continue
-        if result.replaced:
-            changed += 1
-            replaced.update(result.replaced)
+        results[source_id] = result
         ok[source_id] = result.sequence
-    if changed:
-        report.facts[f"{molecule} sequences with letters replaced"] = (
-            f"{changed} ({', '.join(f'{k}: {v}' for k, v in sorted(replaced.items()))})"
-        )
+    _count_normalisation(results, sequences, molecule, report)
     return ok, failed
+
+
+def _count_normalisation(results: dict[str, NormalisedSequence], raw: dict[str, str], molecule: Molecule,
+                         report: Report) -> None:
+    """Count what normalisation changed (per sequence record) and which spellings it made equal."""
+    replaced: Counter[str] = Counter()
+    for result in results.values():
+        replaced.update(result.replaced)
+    with_replaced = sum(1 for r in results.values() if r.replaced)
+    if with_replaced:
+        report.facts[f"{molecule} sequences with letters replaced"] = (
+            f"{with_replaced} ({', '.join(f'{k}: {v}' for k, v in sorted(replaced.items()))})"
+        )
+    spellings: dict[str, set[str]] = defaultdict(set)
+    for sid, result in results.items():
+        spellings[result.sequence].add(re.sub(r"\s+", "", raw[sid]))
+    merged = [group for group in spellings.values() if len(group) > 1]
+    case_only = sum(len(g) - 1 for g in merged if len({s.upper() for s in g}) == 1)
+    values = list(results.values())
+    report.facts[f"{molecule} normalisation"] = {
+        "records": len(values),
+        "t_read_as_u": _records_and_letters(r.t_to_u for r in values),
+        "lowercase_raised": _records_and_letters(r.lowercase for r in values),
+        "letters_replaced": _records_and_letters(sum(r.replaced.values()) for r in values),
+        "unknown_letters_kept": _records_and_letters(r.unknown_kept for r in values),
+        "stop_codons_removed": sum(r.stop_removed for r in values),
+        "spellings_merged_differing_only_in_case": case_only,
+        "spellings_merged_otherwise": sum(len(g) - 1 for g in merged) - case_only,
+    }
+
+
+def _records_and_letters(counts: Iterable[int]) -> dict[str, int]:
+    values = [c for c in counts if c]
+    return {"records": len(values), "letters": sum(values)}
 
 
 def import_raw_set(raw: RawSet, config: ImportConfig = ImportConfig(), report: Report | None = None) -> ImportedSet:
     """Turn a raw set into interactions + sequence tables, counting every row that is not kept."""
     report = report or Report(f"Import of {raw.name}")
+    if not raw.pairs:
+        raise InputError(no_pairs_message(raw, report))
     cutoff = config.max_length or 1024
     report.facts.update({"published counts": _published_counts(raw, cutoff), "config": config.__dict__})
     report.step("rows read", len(raw.pairs))
@@ -412,6 +248,9 @@ def import_raw_set(raw: RawSet, config: ImportConfig = ImportConfig(), report: R
         report.facts["pairs kept that repeat another pair's sequences (kept; dedupe='sequences' collapses)"] = (
             len(pairs) - distinct
         )
+
+    if not pairs:
+        raise InputError(no_pairs_message(raw, report))
 
     interactions = pa.table(
         {
@@ -461,32 +300,123 @@ def sequence_table(source_ids: set[str], sequences: dict[str, str], hashes: dict
 
 
 def import_benchmark_dir(directory: str | Path, name: str | None = None,
-                         config: ImportConfig = ImportConfig()) -> ImportedSet:
-    """Import a set from a folder (the normalised copy, or RPITER's / IPMiner's published files)."""
+                         config: ImportConfig = ImportConfig(), fmt: Format | None = None) -> ImportedSet:
+    """Import a set from a folder (the normalised copy, RPITER's / IPMiner's files, or any format of ``FORMATS``)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"{directory}: no such folder")
     name = name or directory.name
     report = Report(f"Import of {name}")
-    pairs, rna, protein, layout = find_set_files(directory)
-    raw = load_raw_set(name, pairs, rna, protein, layout, report)
+    pairs, rna, protein, found = find_set_files(directory)
+    raw = load_raw_set(name, pairs, rna, protein, fmt or found, report)
     return import_raw_set(raw, config, report)
 
 
+# --------------------------------------------------------------------------------------------- summaries
+
+
+def drop_summary(report: Report) -> str:
+    """``dropped N rows: step/reason n (e.g. file:line), ...`` on one line."""
+    parts = []
+    for step, counter in report.drops.items():
+        for reason, n in sorted(counter.items()):
+            examples = report.examples.get(f"{step}: {reason}")
+            parts.append(f"{step}/{reason} {n:,}" + (f" (e.g. {examples[0]})" if examples else ""))
+    return f"dropped {report.dropped():,} rows" + (": " + "; ".join(parts) if parts else "")
+
+
+def no_pairs_message(raw: RawSet, report: Report) -> str:
+    """The one error line of an import that keeps nothing: why rows went, the first refusal, any hint."""
+    refused = [report.examples.get(f"{m} sequences refused", [])[:1] for m in ("rna", "protein")]
+    details = [f"first refused: {msg}" for msgs in refused for msg in msgs]
+    details += [f"hint: {h}" for h in (report.facts.get("hints") or [])[:3]]
+    if set(report.drops) <= {"parse", "FASTA"} and "format" in report.facts:
+        details.append(f"read as format {report.facts['format']}; pass --format if that is wrong")
+    return f"{raw.name}: no pair kept ({len(raw.pairs):,} rows parsed); " + "; ".join([drop_summary(report),
+                                                                                         *details])
+
+
+def normalisation_summary(report: Report) -> list[str]:
+    """One line per molecule naming what normalisation changed without dropping anything (empty if nothing)."""
+    lines = []
+    for molecule in ("rna", "protein"):
+        facts = report.facts.get(f"{molecule} normalisation")
+        if not facts:
+            continue
+        parts = [f"{label} in {facts[key]['records']:,} records ({facts[key]['letters']:,} letters)"
+                 for key, label in (("t_read_as_u", "T read as U"), ("lowercase_raised", "lower case raised"),
+                                    ("letters_replaced", f"letters replaced by {UNKNOWN_SYMBOL[molecule]}"),
+                                    ("unknown_letters_kept", f"unknown {UNKNOWN_SYMBOL[molecule]} kept"))
+                 if facts[key]["records"]]
+        if facts["stop_codons_removed"]:
+            parts.append(f"stop codon removed from {facts['stop_codons_removed']:,} records")
+        if facts["spellings_merged_differing_only_in_case"]:
+            parts.append(f"{facts['spellings_merged_differing_only_in_case']:,} spellings merged into an equal "
+                         "sequence that differs only in case")
+        if facts["spellings_merged_otherwise"]:
+            parts.append(f"{facts['spellings_merged_otherwise']:,} spellings merged by T/U or replaced letters")
+        if parts:
+            lines.append(f"{molecule} normalisation: " + "; ".join(parts))
+    return lines
+
+
+# --------------------------------------------------------------------------------------------- output
+
+
+def check_out(out: Path, overwrite: bool) -> None:
+    """Refuse, before any work, an ``--out`` that cannot hold a pairs folder or would overwrite one unasked."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise InputError(f"--out {out}: {folder} is a file, not a folder")
+            break
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise InputError(f"--out {out} is not empty; pass --overwrite to replace the pairs folder in it")
+
+
+def write_out(imported: ImportedSet, out: Path) -> Path:
+    """Write into a hidden staging folder beside ``out``, then move the files in: a failed write leaves
+    ``out`` as it was (files of an earlier import are replaced one by one, each by a rename)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = out.parent / f".{out.name}.partial-{os.getpid()}"
+    try:
+        imported.write(stage)
+        if not out.exists():
+            os.replace(stage, out)
+        else:
+            for path in sorted(stage.iterdir()):
+                os.replace(path, out / path.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return out
+
+
 # --------------------------------------------------------------------------------------------- CLI
+
+
+def _check_choices(letters: str, conflicts: str, dedupe: str, fmt: str | None) -> None:
+    for value, allowed, option in ((letters, ("reject", "replace"), "--letters"),
+                                   (conflicts, ("drop", "keep-positive", "keep-negative"), "--conflicts"),
+                                   (dedupe, ("source-ids", "sequences"), "--dedupe"),
+                                   (fmt, (None, *FORMATS), "--format")):
+        if value not in allowed:
+            raise InputError(f"{option} must be one of {', '.join(a for a in allowed if a)}, not {value!r}")
 
 
 def import_benchmark_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (a pairs folder: interactions, "
                                       "rna_sequences, protein_sequences Parquet + import_report.json/.md).")],
     directory: Annotated[Path | None, typer.Option("--dir", help="A folder holding one set: pairs.tsv + rna.fasta "
-                                                   "+ protein.fasta, or RPITER's / IPMiner's files.")] = None,
+                                                   "+ protein.fasta, RPITER's / IPMiner's files, or one pair list "
+                                                   "beside an RNA and a protein FASTA.")] = None,
     pairs: Annotated[list[Path] | None, typer.Option("--pairs", help="Pair list(s), instead of --dir; give "
                                                      "both IPMiner RPI1807 files by repeating --pairs.")] = None,
     rna: Annotated[Path | None, typer.Option("--rna", help="RNA FASTA (with --pairs).")] = None,
     protein: Annotated[Path | None, typer.Option("--protein", help="Protein FASTA (with --pairs).")] = None,
-    layout: Annotated[str | None, typer.Option(help="Pair-list layout; detected from file names when omitted: "
-                                               + "; ".join(f"{k} = {v}" for k, v in LAYOUTS.items()))] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "--layout", help="File format; told from the file "
+                                            "names, header and content when omitted (an unrecognised file is "
+                                            "an error): " + "; ".join(f"{k} = {v}" for k, v in FORMATS.items())
+                                            )] = None,
     name: Annotated[str | None, typer.Option(help="Set name used in pair ids (default: folder or file stem).")] = None,
     letters: Annotated[str, typer.Option(help="Non-standard letters: 'replace' (N for RNA, X for protein) or "
                                          "'reject' (drop the pairs that use such a sequence).")] = "replace",
@@ -496,32 +426,35 @@ def import_benchmark_command(
                                            "'keep-positive' or 'keep-negative'.")] = "drop",
     dedupe: Annotated[str, typer.Option(help="'source-ids' keeps pairs of different ids with equal sequences "
                                         "(published size); 'sequences' collapses them.")] = "source-ids",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the pairs folder files in a non-empty "
+                                            "--out.")] = False,
 ) -> None:
     """Import a classic RPI benchmark set (RPI369, RPI488, RPI1807, RPI2241, ...) into the interactions schema.
 
     Every quirk is handled on purpose and counted in the import report: duplicate rows collapsed,
-    conflicting labels excluded (and listed), the letter policy applied, the optional length cut-off.
-    Prints the Markdown report on stdout.
+    conflicting labels excluded (and listed), the letter policy applied, silent normalisation counted, the
+    optional length cut-off. Prints the Markdown report on stdout; stderr ends with the drops by reason.
+    An import that keeps no pair fails (exit 2) and says why.
     """
-    for value, allowed, option in ((letters, ("reject", "replace"), "--letters"),
-                                   (conflicts, ("drop", "keep-positive", "keep-negative"), "--conflicts"),
-                                   (dedupe, ("source-ids", "sequences"), "--dedupe")):
-        if value not in allowed:
-            raise InputError(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
-    if layout is not None and layout not in LAYOUTS:
-        raise InputError(f"--layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    _check_choices(letters, conflicts, dedupe, fmt)
+    if directory is not None and not directory.is_dir():
+        raise InputError(f"{directory}: no such folder")
+    check_out(out, overwrite)
     config = ImportConfig(letters, max_length, conflicts, dedupe)  # type: ignore[arg-type]
     if directory is not None:
-        if pairs:
-            raise InputError("give either --dir or --pairs, not both")
-        imported = import_benchmark_dir(directory, name, config)
+        if pairs or rna or protein:
+            raise InputError("give either --dir, or --pairs (with --rna and --protein), not both")
+        imported = import_benchmark_dir(directory, name, config, fmt)  # type: ignore[arg-type]
     else:
         if not pairs:
             raise InputError("give --dir, or --pairs with --rna and --protein")
         set_name = name or pairs[0].stem.split("_")[0]
         report = Report(f"Import of {set_name}")
-        raw = load_raw_set(set_name, pairs, rna, protein, layout, report)  # type: ignore[arg-type]
+        raw = load_raw_set(set_name, pairs, rna, protein, fmt, report)  # type: ignore[arg-type]
         imported = import_raw_set(raw, config, report)
-    imported.write(out)
-    log.info("wrote %d pairs to %s", imported.interactions.num_rows, out)
+    write_out(imported, out)
     print(imported.report.to_markdown(), end="")
+    for line in [*normalisation_summary(imported.report), *imported.report.facts.get("hints", [])]:
+        log.info("%s", line)
+    log.info("wrote %d pairs to %s", imported.interactions.num_rows, out)
+    log.info("%s", drop_summary(imported.report))

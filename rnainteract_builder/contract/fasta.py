@@ -40,6 +40,9 @@ def iter_fasta(path: str | os.PathLike[str]) -> Iterator[FastaRecord]:
     path = Path(path)
     if not path.exists():
         raise FastaError(f"{path}: no such FASTA file")
+    if not path.is_file():
+        raise FastaError(f"{path}: not a file (a FASTA file is expected)")
+    _refuse_binary(path)
     try:
         with _open_text(path, "r") as handle:
             for number, (title, seq) in enumerate(SimpleFastaParser(handle), start=1):
@@ -47,8 +50,23 @@ def iter_fasta(path: str | os.PathLike[str]) -> Iterator[FastaRecord]:
                 if not words:
                     raise FastaError(f"{path}: record {number} has an empty header")
                 yield FastaRecord(words[0], seq, words[1] if len(words) > 1 else "")
-    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as err:
+    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, ValueError) as err:
         raise FastaError(f"{path}: not a readable FASTA file ({err})") from err
+
+
+def _refuse_binary(path: Path) -> None:
+    """A NUL byte in the first block means a binary file (an index, an archive) given where FASTA text belongs.
+
+    Biopython would skip such bytes as text before the first ``>`` and report no records, or worse, read
+    them; this names the real problem instead. Gzip files are checked after decompression.
+    """
+    try:
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as handle:
+            head = handle.read(1 << 16)
+    except (gzip.BadGzipFile, EOFError) as err:
+        raise FastaError(f"{path}: not a readable FASTA file ({err})") from err
+    if b"\x00" in head:
+        raise FastaError(f"{path}: binary file (NUL bytes), not FASTA text")
 
 
 def read_fasta(path: str | os.PathLike[str], allow_empty: bool = False) -> dict[str, str]:

@@ -96,18 +96,66 @@ class SequenceError(InputError):
 
 @dataclass(frozen=True)
 class NormalisedSequence:
-    """A normalised sequence and what normalisation had to change to get there."""
+    """A normalised sequence and what normalisation had to change to get there.
+
+    Besides the replaced letters, the silent changes are counted too (T read as U, lower case raised, a stop
+    codon removed), so an importer can report them instead of hiding them.
+    """
 
     sequence: str
     replaced: Counter[str] = field(default_factory=Counter)
+    t_to_u: int = 0
+    lowercase: int = 0
+    unknown_kept: int = 0
+    stop_removed: bool = False
 
     @property
     def warnings(self) -> list[str]:
         return [f"replaced {n}x {letter!r}" for letter, n in sorted(self.replaced.items())]
 
+    @property
+    def changed(self) -> bool:
+        """True when the normalised sequence is not the input with only whitespace removed."""
+        return bool(self.replaced or self.t_to_u or self.lowercase or self.stop_removed)
+
 
 def _describe(letter: str) -> str:
     return repr(letter) if letter.isprintable() else f"U+{ord(letter):04X}"
+
+
+def _apply_letter_policy(seq: str, molecule: Molecule, seq_id: str, policy: LetterPolicy) -> tuple[str, Counter[str]]:
+    """Map non-canonical letters to the unknown symbol (or refuse them); non-letters are always refused."""
+    canonical = _CANONICAL[molecule]
+    replaced: Counter[str] = Counter()
+    if canonical.issuperset(seq):
+        return seq, replaced
+    unknown = UNKNOWN_SYMBOL[molecule]
+    out = []
+    for pos, letter in enumerate(seq, start=1):
+        if letter in canonical:
+            out.append(letter)
+            continue
+        if not ("A" <= letter <= "Z"):
+            raise SequenceError(
+                SequenceErrorKind.INVALID_CHARACTER,
+                seq_id,
+                f"{molecule} {seq_id}: invalid character {_describe(letter)} at position {pos}",
+                pos,
+                letter,
+            )
+        if policy == "reject":
+            raise SequenceError(
+                SequenceErrorKind.NONSTANDARD_LETTER,
+                seq_id,
+                f"{molecule} {seq_id}: non-standard letter {letter!r} at position {pos} "
+                f"(letter policy 'reject'; use 'replace' to map it to {unknown!r})",
+                pos,
+                letter,
+            )
+        if letter != unknown:  # N in RNA / X in protein is kept as it is, not a replacement
+            replaced[letter] += 1
+        out.append(unknown)
+    return "".join(out), replaced
 
 
 def normalise(
@@ -120,50 +168,28 @@ def normalise(
     """Normalise one sequence: strip whitespace, upper-case, T->U for RNA, apply the letter policy.
 
     A trailing ``*`` (stop codon) on a protein is removed. ``max_length`` (if given) is checked on the
-    normalised sequence, since that is what a model sees.
+    normalised sequence, since that is what a model sees. What was changed is counted on the result.
     """
     if molecule not in _CANONICAL:
         raise ValueError(f"molecule must be 'rna' or 'protein', not {molecule!r}")
     if policy not in ("reject", "replace"):
         raise ValueError(f"letter policy must be 'reject' or 'replace', not {policy!r}")
-    seq = _WHITESPACE.sub("", sequence).upper()
+    stripped = _WHITESPACE.sub("", sequence)
+    seq = stripped.upper()
+    lowercase = 0 if seq == stripped else sum(map(str.islower, stripped))
+    t_to_u = 0
+    stop_removed = False
     if molecule == "rna":
+        t_to_u = seq.count("T")
         seq = seq.replace("T", "U")
     elif seq.endswith("*"):
         seq = seq[:-1]
+        stop_removed = True
     if not seq:
         raise SequenceError(SequenceErrorKind.EMPTY, seq_id, f"{molecule} {seq_id}: empty sequence")
 
-    canonical = _CANONICAL[molecule]
-    replaced: Counter[str] = Counter()
-    if not canonical.issuperset(seq):
-        out = []
-        for pos, letter in enumerate(seq, start=1):
-            if letter in canonical:
-                out.append(letter)
-                continue
-            if not ("A" <= letter <= "Z"):
-                raise SequenceError(
-                    SequenceErrorKind.INVALID_CHARACTER,
-                    seq_id,
-                    f"{molecule} {seq_id}: invalid character {_describe(letter)} at position {pos}",
-                    pos,
-                    letter,
-                )
-            if policy == "reject":
-                raise SequenceError(
-                    SequenceErrorKind.NONSTANDARD_LETTER,
-                    seq_id,
-                    f"{molecule} {seq_id}: non-standard letter {letter!r} at position {pos} "
-                    f"(letter policy 'reject'; use 'replace' to map it to {UNKNOWN_SYMBOL[molecule]!r})",
-                    pos,
-                    letter,
-                )
-            unknown = UNKNOWN_SYMBOL[molecule]
-            if letter != unknown:  # N in RNA / X in protein is kept as it is, not a replacement
-                replaced[letter] += 1
-            out.append(unknown)
-        seq = "".join(out)
+    seq, replaced = _apply_letter_policy(seq, molecule, seq_id, policy)
+    unknown_kept = seq.count(UNKNOWN_SYMBOL[molecule]) - sum(replaced.values())
 
     if max_length is not None and len(seq) > max_length:
         raise SequenceError(
@@ -171,7 +197,7 @@ def normalise(
             seq_id,
             f"{molecule} {seq_id}: length {len(seq)} exceeds the limit of {max_length}",
         )
-    return NormalisedSequence(seq, replaced)
+    return NormalisedSequence(seq, replaced, t_to_u, lowercase, unknown_kept, stop_removed)
 
 
 def sequence_id(normalised_sequence: str, molecule: Molecule) -> str:

@@ -57,3 +57,15 @@ def test_write_then_read_round_trips(tmp_path, records, name, width):
     path = tmp_path / name
     assert write_fasta(records.items(), path, line_width=width) == len(records)
     assert read_fasta(path) == records
+
+
+def test_a_folder_or_a_binary_file_is_a_clear_error(tmp_path):
+    (tmp_path / "dir.fa").mkdir()
+    with pytest.raises(FastaError, match=r"dir.fa: not a file \(a FASTA file is expected\)$"):
+        read_fasta(tmp_path / "dir.fa")
+    (tmp_path / "bin.fa").write_bytes(b">a\nAC\x00GU\n")
+    with pytest.raises(FastaError, match=r"bin.fa: binary file \(NUL bytes\), not FASTA text$"):
+        read_fasta(tmp_path / "bin.fa")
+    (tmp_path / "bin.fa.gz").write_bytes(gzip.compress(b"\x00\x01\x02"))
+    with pytest.raises(FastaError, match=r"bin.fa.gz: binary file"):
+        read_fasta(tmp_path / "bin.fa.gz")

@@ -107,3 +107,22 @@ def test_protein_normalise_is_idempotent(raw):
     once = normalise(raw, "protein").sequence
     assert normalise(once, "protein").sequence == once
     assert sequence_id(once, "protein") == sequence_id(normalise(" ".join(raw), "protein").sequence, "protein")
+
+
+def test_silent_changes_are_counted():
+    rna = normalise("acgT TNu\n", "rna", policy="replace")
+    assert (rna.sequence, rna.t_to_u, rna.lowercase, rna.unknown_kept) == ("ACGUUNU", 2, 4, 1)
+    assert rna.changed and rna.warnings == []  # warnings stay about replaced letters only
+    protein = normalise("MKVbX*", "protein", policy="replace")
+    assert (protein.sequence, protein.lowercase, protein.unknown_kept, protein.stop_removed) == ("MKVXX", 1, 1, True)
+    assert dict(protein.replaced) == {"B": 1}
+    assert not normalise("AC GU", "rna").changed  # whitespace alone is not a change
+
+
+@given(rna_text)
+def test_rna_counts_match_the_input(raw):
+    result = normalise(raw, "rna")
+    letters = "".join(raw.split())
+    assert result.t_to_u == letters.upper().count("T")
+    assert result.lowercase == sum(c.islower() for c in letters)
+    assert result.changed == (letters != result.sequence)
