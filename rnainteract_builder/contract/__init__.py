@@ -5,7 +5,11 @@ releases of the dataset:
 
 * :mod:`.schema`          - column names, Arrow schemas and column descriptions of every table;
 * :mod:`.pairs_folder`    - the one pairs-folder type (interactions + RNA + protein sequence tables);
-* :mod:`.benchmark_sets`  - readers of the classic RPI benchmark formats into a pairs folder;
+* :mod:`.benchmark_sets`  - import of public RPI benchmark sets into a pairs folder (counted drops);
+* :mod:`.benchmark_formats`, :mod:`.benchmark_files` - the benchmark file readers, format detection and
+  folder discovery;
+* :mod:`.tools`           - external programs (Infernal, HMMER, MMseqs2, CD-HIT) and the missing-tool error;
+* :mod:`.pretrained`, :mod:`.digests` - real weight loaders (Hub mirror first) and SHA-256 pinning;
 * :mod:`.sequences`       - normalisation, letter policy and content-hash ids;
 * :mod:`.fasta`           - FASTA reading / deterministic writing;
 * :mod:`.embedding_store` - the per-residue embedding store and pair join;
