@@ -37,7 +37,7 @@ def _register_commands() -> None:
     from rnainteract_builder.contract import benchmark_sets
 
     app.command("import-benchmark")(benchmark_sets.import_benchmark_command)
-    from rnainteract_builder.embed.stage import embed_command
+    from rnainteract_builder.pipeline.embed_tool import embed_command
 
     app.command("embed")(embed_command)
     from rnainteract_builder import external_sets, hub, leakage, stats  # noqa: I001

@@ -47,7 +47,7 @@ def _cli_type(tp: Any) -> tuple[Any, str]:
         return Path, "path"
     if origin is typing.Literal:
         return str, "plain"
-    if origin in (tuple, list) and args and args[0] is str:
+    if origin in (tuple, list) and args and (args[0] is str or typing.get_origin(args[0]) is typing.Literal):
         return list[str], "list"
     return str, "yaml"
 
@@ -62,10 +62,12 @@ def _help(f: Field[Any], tp: Any, kind: str) -> str:
     return f"{text} ({accepted}{shown})".strip()
 
 
-def config_parameters(cls: type) -> list[inspect.Parameter]:
-    """One keyword parameter per Config field, annotated for Typer, default None (= not given)."""
+def config_parameters(cls: type, skip: tuple[str, ...] = ()) -> list[inspect.Parameter]:
+    """One keyword parameter per Config field (but ``skip``), annotated for Typer, default None (= not given)."""
     params = []
     for f, tp in config_fields(cls):
+        if f.name in skip:
+            continue
         cli_type, kind = _cli_type(tp)
         name = option_name(f.name)
         decls = [f"{name}/--no-{f.name.replace('_', '-')}"] if cli_type is bool else [name]

@@ -39,13 +39,13 @@ def parse_section(where: str, cls: type[T], section: Any) -> T:
     if section is None:
         section = {}
     if not isinstance(section, Mapping):
-        raise InputError(f"build config: {where} must be a mapping of keys, not {type(section).__name__}")
+        raise InputError(f"{where} must be a mapping of keys, not {type(section).__name__}")
     known = config_fields(cls)
     allowed = [f.name for f, _ in known]
     unknown = sorted(str(k) for k in section if k not in allowed)
     if unknown:
         raise InputError(
-            f"build config: unknown key{'s' if len(unknown) > 1 else ''} in {where!r}: {', '.join(unknown)} "
+            f"unknown key{'s' if len(unknown) > 1 else ''} in {where!r}: {', '.join(unknown)} "
             f"(allowed: {', '.join(allowed)})"
         )
     kwargs = {
@@ -56,7 +56,7 @@ def parse_section(where: str, cls: type[T], section: Any) -> T:
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as err:
-        raise InputError(f"build config: {where}: {err}") from err
+        raise InputError(f"{where}: {err}") from err
 
 
 def describe(tp: Any) -> str:
@@ -77,7 +77,7 @@ def describe(tp: Any) -> str:
 
 
 def _bad(value: Any, tp: Any, where: str) -> InputError:
-    return InputError(f"build config: {where} must be {describe(tp)}, not {value!r}")
+    return InputError(f"{where} must be {describe(tp)}, not {value!r}")
 
 
 #: Per scalar type: which YAML values it accepts and how they are converted.
