@@ -229,7 +229,7 @@ def make_negatives(
         for column in ("rna_family", "protein_clan"):
             nulls = positives.column(column).null_count
             if nulls:
-                raise InputError(f"{nulls} positive(s) have no {column}; run `rnainteract annotate` first")
+                raise InputError(f"{nulls} positive(s) have no {column}; run the annotate stage (`rnainteract stage annotate`) first")
     report.step("positives", positives.num_rows)
 
     rna, n_fam, n_rcat = _side(positives, "rna_id", RNA_ATTRIBUTES)

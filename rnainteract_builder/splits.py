@@ -60,7 +60,7 @@ def _group_split(
 ) -> tuple[pa.Table, pa.Table]:
     groups = table.column(column)
     if groups.null_count:
-        raise InputError(f"{groups.null_count} pair(s) have no {column}; run `rnainteract annotate` first")
+        raise InputError(f"{groups.null_count} pair(s) have no {column}; run the annotate stage (`rnainteract stage annotate`) first")
     counts = pc.value_counts(groups)
     sizes = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
     held = _pick_groups(sizes, fraction * table.num_rows, rng)

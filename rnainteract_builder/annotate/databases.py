@@ -70,7 +70,7 @@ def download(url: str, target: Path, timeout: float = 60.0) -> Path:
         reason = type(err).__name__ if not str(err) else str(err).splitlines()[0][:160]
         raise InputError(
             f"could not download {url} ({reason}); download it by hand into {target.parent} "
-            "or pass the database paths to `rnainteract annotate` directly"
+            "or pass the database paths to `rnainteract stage annotate` directly"
         ) from err
     os.replace(tmp, target)
     return target
@@ -158,7 +158,7 @@ def fetch_databases_command(
 ) -> None:
     """Download the current Rfam and Pfam releases from EBI, decompress and press them (needs internet).
 
-    Prints the paths to pass to `rnainteract annotate` (--rfam-cm, --rfam-clanin, --pfam-hmm, --pfam-clans).
+    Prints the paths to pass to `rnainteract stage annotate` (--rfam-cm, --rfam-clanin, --pfam-hmm, --pfam-clans).
     """
     for key, path in fetch_databases(directory, rfam, pfam).items():
         print(f"{key}\t{path}")

@@ -38,7 +38,8 @@ from rnainteract_builder.contract.embedders import (
 )
 from rnainteract_builder.contract.embedding_store import embeddings_table
 from rnainteract_builder.contract.errors import InputError
-from rnainteract_builder.contract.io import read_parquet, write_parquet_atomic, write_text_atomic
+from rnainteract_builder.contract.io import read_parquet, sha256_file, write_parquet_atomic, write_text_atomic
+from rnainteract_builder.contract.pairs_folder import SEQUENCE_FILES
 from rnainteract_builder.contract.report import Report
 from rnainteract_builder.contract.sequences import Molecule
 
@@ -115,7 +116,7 @@ def read_sequence_tables(inputs: Sequence[Path], molecule: Molecule | None) -> p
         if path.is_dir():
             if molecule is None:
                 raise InputError(f"{path}: a folder input needs the molecule (rna or protein)")
-            path = path / f"{molecule}_sequences.parquet"
+            path = path / SEQUENCE_FILES[molecule]
         table = read_parquet(path)
         for column in ("id", "sequence"):
             if column not in table.column_names:
@@ -308,14 +309,6 @@ def package_versions(names: Sequence[str]) -> dict[str, str]:
     return versions
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _manifest(
     config: EmbedConfig, embedder: BaseEmbedder, dtype: str, stamp: str, result: EmbedResult, processes: int
 ) -> dict[str, Any]:
@@ -337,7 +330,7 @@ def _manifest(
         "sequences": result.sequences,
         "residues": result.residues,
         "dropped": result.report.dropped(),
-        "shards": [{"file": p.name, "sha256": _file_sha256(p)} for p in result.shards],
+        "shards": [{"file": p.name, "sha256": sha256_file(p)} for p in result.shards],
         "options": options,
         "processes": processes,
         "versions": versions,

@@ -1,4 +1,4 @@
-"""``rnainteract publish``: the Hugging Face dataset folder of DESIGN §4 from a build directory.
+"""The publish stage (``rnainteract stage publish``): the Hugging Face dataset folder of DESIGN §4 from a build directory.
 
 Reads (layout of the build directory):
 

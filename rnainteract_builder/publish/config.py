@@ -25,7 +25,7 @@ SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$")
 
 @dataclass
 class PublishConfig:
-    """Options of the publish stage (``rnainteract publish``)."""
+    """Options of the publish stage (``rnainteract stage publish``)."""
 
     build_dir: Path
     output: Path | None = None  # default <build>/dataset
