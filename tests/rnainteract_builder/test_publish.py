@@ -1,4 +1,4 @@
-"""rnainteract publish: shards, bad inputs, and the Hub push (dry run and a recorded push)."""
+"""The publish engine (run_publish) and `rnainteract push`: shards, bad inputs, the Hub push (dry run, recorded)."""
 
 from __future__ import annotations
 
