@@ -10,10 +10,11 @@ from typing import Any
 
 from rnainteract_builder.contract.report import Report
 
-#: Folders under the build directory that are not named after the stage writing them (publish reads them).
-from rnainteract_builder.publish.config import DATASET_DIR, EMBEDDINGS_DIR, EXTERNAL_DIR  # noqa: E402
+# Folders under the build directory not named after the stage writing them: the layout publish reads.
+from rnainteract_builder.publish.config import DATASET_DIR, EMBEDDINGS_DIR, EXTERNAL_DIR
 
 __all__ = ["DATASET_DIR", "DEFAULT_SPLIT", "EMBEDDINGS_DIR", "EXTERNAL_DIR", "SPLIT_KINDS", "BuildContext", "StageSpec"]
+
 #: Split kinds, written to ``split/<kind>/``; ``family`` (TRinter / TSfam) becomes the default config.
 SPLIT_KINDS = ("family", "random", "cold_protein")
 DEFAULT_SPLIT = "family"

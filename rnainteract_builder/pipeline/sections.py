@@ -55,8 +55,9 @@ def parse_section(where: str, cls: type[T], section: Any) -> T:
     }
     try:
         return cls(**kwargs)
-    except (TypeError, ValueError) as err:
-        raise InputError(f"{where}: {err}") from err
+    except (InputError, TypeError, ValueError) as err:  # the Config's own value checks
+        message = str(err)
+        raise InputError(message if message.startswith(where) else f"{where}: {message}") from err
 
 
 def describe(tp: Any) -> str:

@@ -147,6 +147,7 @@ def test_bad_input_gives_one_line_and_exit_2(inputs: Path, capsys: pytest.Captur
         ({"input": "rp.txt", "species": 5}, "ingest.species must be list of string, not 5"),
         ({"input": "rp.txt", "min_score": "high"}, "ingest.min_score must be number, not 'high'"),
         ({"input": "rp.txt", "drop_prediction_only": "yes"}, "ingest.drop_prediction_only must be true/false"),
+        ({"input": "rp.txt", "min_score": 2}, "ingest: min_score must lie in [0, 1], not 2.0"),
     ],
 )
 def test_bad_yaml_key_or_type_is_one_line_and_creates_nothing(inputs: Path, capsys, section, message) -> None:

@@ -37,6 +37,9 @@ class Config:
     threads: int | None = field(default=None, metadata=HELP("DuckDB worker threads (default: one per core)."))
     memory_limit: str = field(default="1GB", metadata=HELP("DuckDB's memory cap before it spills to disk."))
 
+    def __post_init__(self) -> None:
+        ingest_config(self)  # value checks (score range, empty lists) before any stage runs
+
 
 def source(ctx: BuildContext, config: Config) -> Path:
     if config.input is None:
