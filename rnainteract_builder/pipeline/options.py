@@ -58,6 +58,8 @@ def _help(f: Field[Any], tp: Any, kind: str) -> str:
     accepted = f"YAML: {describe(tp)}" if kind == "yaml" else describe(tp)
     if is_dataclass(default):
         default = asdict(default)
+    elif isinstance(default, bool):
+        default = str(default).lower()  # as YAML writes it
     shown = "" if default is None or default == () or default == {} else f"; default {default}"
     return f"{text} ({accepted}{shown})".strip()
 
