@@ -29,24 +29,22 @@ def version_command() -> None:
 
 
 def _register_commands() -> None:
-    """Attach the sub-commands defined beside their code (one line per command)."""
-    from rnainteract_builder import build; app.add_typer(build.app, name="build")  # noqa: E702, I001
+    """Attach the pipeline (``build``, ``stage <name>``) and the tools defined beside their code."""
+    from rnainteract_builder import build
+
+    app.command("build")(build.build_command)
+    app.add_typer(build.stage_app(), name="stage")
     from rnainteract_builder.contract import benchmark_sets
 
     app.command("import-benchmark")(benchmark_sets.import_benchmark_command)
-    from rnainteract_builder.embed.stage import embed_command
+    from rnainteract_builder.pipeline.embed_tool import embed_command
 
     app.command("embed")(embed_command)
-    from rnainteract_builder.publish import publish_command
+    from rnainteract_builder import external_sets, hub, leakage, stats  # noqa: I001
+    from rnainteract_builder.annotate import databases
 
-    app.command("publish")(publish_command)
-    from rnainteract_builder import external_sets, leakage, negatives, splits, stats  # noqa: I001
-    from rnainteract_builder.annotate import annotate as annotate_stage, databases
-
-    app.command("annotate")(annotate_stage.annotate_command)
+    app.command("push")(hub.push_command)
     app.command("fetch-databases")(databases.fetch_databases_command)
-    app.command("negatives")(negatives.negatives_command)
-    app.command("split")(splits.split_command)
     app.command("audit")(leakage.audit_command)
     app.command("import-rpi2825")(external_sets.import_rpi2825_command)
     app.command("exclude-train")(external_sets.exclude_train_command)

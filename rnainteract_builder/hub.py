@@ -1,6 +1,6 @@
 """Pushing a published dataset folder to the Hugging Face Hub as a tagged version.
 
-``plan_push`` lists what would be uploaded (no network) - ``rnainteract publish --dry-run`` prints it.
+``plan_push`` lists what would be uploaded (no network) - ``rnainteract push --dry-run`` prints it.
 ``push_to_hub`` creates the dataset repo if needed, uploads the folder and tags the resulting commit
 with the version (``vX.Y.Z``), so ``load_dataset(repo, revision="v1.0.0")`` gets exactly that release.
 A release *replaces* the previous one: remote data shards and figures that the new folder does not hold
@@ -18,7 +18,9 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from rnainteract_builder.contract.errors import InputError
 
@@ -32,7 +34,7 @@ REPLACED = ("*.parquet", "figures/*")
 
 def check_push_arguments(repo_id: str, tag: str, version: str) -> None:
     if not REPO_ID.match(repo_id):
-        raise InputError(f"--push-to-hub wants ORG/NAME, got {repo_id!r}")
+        raise InputError(f"--repo wants ORG/NAME, got {repo_id!r}")
     if not TAG.match(tag):
         raise InputError(f"--tag wants vMAJOR.MINOR.PATCH, got {tag!r}")
     if tag != f"v{version}":
@@ -136,3 +138,25 @@ def _delete_stale(api: Any, plan: PushPlan) -> None:
             plan.repo_id, delete_patterns=stale, repo_type="dataset",
             commit_message=f"RNAInterAct {plan.tag}: remove files of earlier releases",
         )
+
+
+def push_command(
+    dataset: Annotated[Path, typer.Argument(help="Published dataset folder (e.g. BUILD/dataset).")],
+    repo: Annotated[str, typer.Option("--repo", help="Hub dataset repo ORG/NAME.")],
+    tag: Annotated[str | None, typer.Option(help="Hub tag of this release (default v<manifest version>).")] = None,
+    dry_run: Annotated[bool, typer.Option(help="List repo, files, sizes and tag; no network.")] = False,
+    private: Annotated[bool, typer.Option(help="Create the Hub repo as private.")] = False,
+) -> None:
+    """Upload a published dataset folder to the Hub and tag the commit with its version.
+
+    The token comes from `huggingface-cli login` or HF_TOKEN and is never printed.
+    """
+    manifest = dataset / "manifest.json"
+    if not manifest.is_file():
+        raise InputError(f"{dataset}: no manifest.json (run `rnainteract stage publish` first)")
+    version = str(json.loads(manifest.read_text()).get("version"))
+    plan = plan_push(dataset, repo, tag or f"v{version}")
+    if dry_run:
+        print(plan.describe())
+    else:
+        print(f"pushed {repo} tag {plan.tag}: {push_to_hub(plan, private=private)}")

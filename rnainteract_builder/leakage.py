@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.io import read_parquet, write_text_atomic
+from rnainteract_builder.contract.pairs_folder import SEQUENCE_FILES
 from rnainteract_builder.contract.tools import require_tool
 
 log = logging.getLogger(__name__)
@@ -197,9 +198,7 @@ def audit_split(
     """Audit ``test`` against ``train`` of a split folder; writes ``leakage_audit_<molecule>.json/.md``."""
     split_dir = Path(split_dir)
     id_column = "rna_id" if molecule == "rna" else "protein_id"
-    sequences = read_parquet(
-        split_dir / ("rna_sequences.parquet" if molecule == "rna" else "protein_sequences.parquet")
-    )
+    sequences = read_parquet(split_dir / SEQUENCE_FILES["rna" if molecule == "rna" else "protein"])
     seq_of = dict(
         zip(sequences.column("id").to_pylist(), sequences.column("sequence").to_pylist(), strict=True)
     )

@@ -22,12 +22,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import typer
 
 from rnainteract_builder.contract import schema
 from rnainteract_builder.contract.errors import InputError
@@ -231,7 +229,7 @@ def make_negatives(
         for column in ("rna_family", "protein_clan"):
             nulls = positives.column(column).null_count
             if nulls:
-                raise InputError(f"{nulls} positive(s) have no {column}; run `rnainteract annotate` first")
+                raise InputError(f"{nulls} positive(s) have no {column}; run the annotate stage (`rnainteract stage annotate`) first")
     report.step("positives", positives.num_rows)
 
     rna, n_fam, n_rcat = _side(positives, "rna_id", RNA_ATTRIBUTES)
@@ -294,24 +292,3 @@ def negatives_dir(
     PairsFolder(table, *used_sequences(table, folder.rna_sequences, folder.protein_sequences)).write(out_dir)
     report.write(Path(out_dir) / "negatives_report")
     return report
-
-
-def negatives_command(
-    pairs: Annotated[Path, typer.Argument(help="Annotated pairs folder (rna_family / protein_clan filled).")],
-    out: Annotated[Path, typer.Argument(help="Output pairs folder: positives + negatives.")],
-    strategy: Annotated[
-        str,
-        typer.Option(
-            help="'family' (informed: one protein swap + one RNA swap per "
-            "positive) or 'random' (random pairing)."
-        ),
-    ] = "family",
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same output bytes).")] = 0,
-    random_per_positive: Annotated[int, typer.Option(help="Negatives per positive for 'random'.")] = 2,
-    keep_input_negatives: Annotated[bool, typer.Option(help="Keep negatives already in the input.")] = False,
-) -> None:
-    """Make negatives: 2 per positive from non-interacting families/clans, never equal to a known positive."""
-    report = negatives_dir(
-        pairs, out, NegativesConfig(strategy, seed, random_per_positive, keep_input_negatives)
-    )
-    log.info("%s", "; ".join(f"{name}: {rows}" for name, rows in report.steps))

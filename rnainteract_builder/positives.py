@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Literal
 
 import duckdb
@@ -36,7 +35,8 @@ import pyarrow as pa
 
 from rnainteract_builder.contract import schema
 from rnainteract_builder.contract.errors import InputError
-from rnainteract_builder.contract.io import read_parquet, write_parquet_atomic
+from rnainteract_builder.contract.io import read_parquet
+from rnainteract_builder.contract.pairs_folder import PairsFolder
 from rnainteract_builder.contract.report import Report
 from rnainteract_builder.contract.sequences import (
     LetterPolicy,
@@ -50,17 +50,20 @@ from rnainteract_builder.resolve.stage import RESOLVED
 
 InteractorLimitMode = Literal["drop", "cap"]
 SOURCE_NAME = "RNAInter v4"
-INTERACTIONS_FILE = "interactions.parquet"
-SEQUENCE_FILES: dict[Molecule, str] = {"rna": "rna_sequences.parquet", "protein": "protein_sequences.parquet"}
 
 
 @dataclass(frozen=True)
 class PositivesConfig:
-    max_length: int | None = 1024
-    letter_policy: LetterPolicy = "reject"
-    interactor_limit: int | None = 150
-    interactor_limit_mode: InteractorLimitMode = "drop"
-    seed: int = 0
+    max_length: int | None = field(default=1024, metadata={"help": "Longest RNA and protein kept."})
+    letter_policy: LetterPolicy = field(
+        default="reject", metadata={"help": "reject, or replace non-standard letters by N / X."}
+    )
+    interactor_limit: int | None = field(default=150, metadata={"help": "Interactor limit."})
+    interactor_limit_mode: InteractorLimitMode = field(
+        default="drop",
+        metadata={"help": "drop (paper): remove interactors with >= limit pairs; cap: keep a seeded sample."},
+    )
+    seed: int = field(default=0, metadata={"help": "Seed of the cap-mode sample."})
 
     def __post_init__(self) -> None:
         if self.interactor_limit_mode not in ("drop", "cap"):
@@ -71,20 +74,6 @@ class PositivesConfig:
             raise InputError(f"interactor_limit must be >= 1, not {self.interactor_limit}")
         if self.max_length is not None and self.max_length < 1:
             raise InputError(f"max_length must be >= 1, not {self.max_length}")
-
-
-@dataclass
-class Positives:
-    interactions: pa.Table
-    rna_sequences: pa.Table
-    protein_sequences: pa.Table
-
-    def write(self, out_dir: str | os.PathLike[str]) -> Path:
-        out_dir = Path(out_dir)
-        write_parquet_atomic(self.interactions, out_dir / INTERACTIONS_FILE)
-        write_parquet_atomic(self.rna_sequences, out_dir / SEQUENCE_FILES["rna"])
-        write_parquet_atomic(self.protein_sequences, out_dir / SEQUENCE_FILES["protein"])
-        return out_dir
 
 
 def normalise_resolved(
@@ -130,7 +119,7 @@ def build_positives(
     protein_resolved: str | os.PathLike[str],
     config: PositivesConfig = PositivesConfig(),
     report: Report | None = None,
-) -> Positives:
+) -> PairsFolder:
     report = report if report is not None else Report("positives")
     ingested_table = read_parquet(ingested)
     rna_map = normalise_resolved(read_parquet(rna_resolved), "rna", config, report)
@@ -197,7 +186,7 @@ def build_positives(
         _table_facts(con, final, report)
     finally:
         con.close()
-    return Positives(interactions, rna_sequences, protein_sequences)
+    return PairsFolder(interactions, rna_sequences, protein_sequences)
 
 
 def _apply_interactor_limit(con: duckdb.DuckDBPyConnection, config: PositivesConfig, report: Report) -> str:

@@ -16,12 +16,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import typer
 
 from rnainteract_builder.contract import schema
 from rnainteract_builder.contract.errors import InputError
@@ -62,7 +60,7 @@ def _group_split(
 ) -> tuple[pa.Table, pa.Table]:
     groups = table.column(column)
     if groups.null_count:
-        raise InputError(f"{groups.null_count} pair(s) have no {column}; run `rnainteract annotate` first")
+        raise InputError(f"{groups.null_count} pair(s) have no {column}; run the annotate stage (`rnainteract stage annotate`) first")
     counts = pc.value_counts(groups)
     sizes = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
     held = _pick_groups(sizes, fraction * table.num_rows, rng)
@@ -137,24 +135,3 @@ def split_dir(in_dir: str | Path, out_dir: str | Path, config: SplitConfig = Spl
     splits, report = split_interactions(folder.interactions, config)
     write_split(folder, splits, out_dir, report)
     return report
-
-
-def split_command(
-    pairs: Annotated[Path, typer.Argument(help="Pairs folder with positives and negatives (annotated).")],
-    out: Annotated[Path, typer.Argument(help="Output folder for train/validation/test.parquet.")],
-    kind: Annotated[
-        str,
-        typer.Option(
-            help="'family' (TRinter/TSfam: no RNA family shared), 'cold_protein' "
-            "(no protein clan shared) or 'random'."
-        ),
-    ] = "family",
-    test_fraction: Annotated[float, typer.Option(help="Target share of pairs in test.")] = 0.10,
-    validation_fraction: Annotated[
-        float, typer.Option(help="Share of train pairs moved to validation.")
-    ] = 0.10,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-) -> None:
-    """Split pairs into train / validation / test, assigning whole families (or clans) to one split."""
-    report = split_dir(pairs, out, SplitConfig(kind, test_fraction, validation_fraction, seed))
-    log.info("%s", "; ".join(f"{name}: {rows}" for name, rows in report.steps))

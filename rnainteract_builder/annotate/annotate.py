@@ -22,13 +22,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import typer
 
-from rnainteract_builder.contract.clusters import TOOLS, cluster_sequences
+from rnainteract_builder.contract.clusters import cluster_sequences
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.io import read_parquet
 from rnainteract_builder.contract.pairs_folder import PairsFolder
@@ -270,46 +268,3 @@ def annotate_dir(
     folder.write(out_dir)
     report.write(Path(out_dir) / "annotate_report")
     return report
-
-
-def annotate_command(
-    pairs: Annotated[Path, typer.Argument(help="Input pairs folder (interactions + sequence tables).")],
-    out: Annotated[
-        Path, typer.Argument(help="Output pairs folder (with rna_families / protein_clans tables).")
-    ],
-    rfam_cm: Annotated[
-        Path | None, typer.Option(help="Pressed Rfam.cm (see `rnainteract fetch-databases`).")
-    ] = None,
-    rfam_clanin: Annotated[Path | None, typer.Option(help="Rfam.clanin, for cmscan --clanin.")] = None,
-    pfam_hmm: Annotated[Path | None, typer.Option(help="Pfam-A.hmm (pressed or not).")] = None,
-    pfam_clans: Annotated[Path | None, typer.Option(help="Pfam-A.clans.tsv (family -> clan).")] = None,
-    family_table: Annotated[
-        Path | None,
-        typer.Option(help="Precomputed RNA families: TSV/Parquet with columns id, family[, name]."),
-    ] = None,
-    clan_table: Annotated[
-        Path | None,
-        typer.Option(help="Precomputed protein clans: TSV/Parquet with columns id, clan[, name]."),
-    ] = None,
-    rna_identity: Annotated[
-        float, typer.Option(help="Identity for RNA pseudo-families of unannotated RNAs.")
-    ] = 0.5,
-    protein_identity: Annotated[float, typer.Option(help="Identity for protein pseudo-clans.")] = 0.5,
-    cluster_tool: Annotated[str, typer.Option(help="Clustering tool: mmseqs or cd-hit.")] = "mmseqs",
-    threads: Annotated[
-        int, typer.Option(help="Parallel cmscan chunks / hmmscan and clustering threads.")
-    ] = 1,
-    work_dir: Annotated[Path | None, typer.Option(help="Keep cmscan chunk results here (resumable).")] = None,
-) -> None:
-    """Label RNAs with Rfam families and proteins with Pfam clans; unannotated ones get cluster pseudo-labels.
-
-    Precedence per sequence: precomputed table, then Rfam/Pfam hit, then `cluster:<representative>`.
-    """
-    if cluster_tool not in TOOLS:
-        raise InputError(f"--cluster-tool must be one of {', '.join(TOOLS)}, not {cluster_tool!r}")
-    config = AnnotateConfig(
-        rfam_cm, rfam_clanin, pfam_hmm, pfam_clans, family_table, clan_table, rna_identity, protein_identity,
-        cluster_tool, threads, work_dir,
-    )  # fmt: skip
-    report = annotate_dir(pairs, out, config)
-    log.info("annotated %s pairs -> %s", report.steps[-1][1], out)

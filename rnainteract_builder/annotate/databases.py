@@ -78,7 +78,7 @@ def download(url: str, target: Path, timeout: float = 60.0) -> Path:
         reason = type(err).__name__ if not str(err) else str(err).splitlines()[0][:160]
         raise InputError(
             f"could not download {url} ({reason}); download it by hand into {target.parent} "
-            "or pass the database paths to `rnainteract annotate` directly"
+            "or pass the database paths to `rnainteract stage annotate` directly"
         ) from err
     verify_download(tmp, target.name, target.parent / LOCK_NAME, url)
     os.replace(tmp, target)
@@ -175,7 +175,7 @@ def fetch_databases_command(
     """Download the current Rfam, Pfam and miRBase releases, decompress and press them (needs internet).
 
     Every download is checked against a known SHA-256 or the one pinned in the folder's sha256.lock.json
-    on the first download. Prints the paths to pass to `rnainteract annotate` (--rfam-cm, --rfam-clanin,
+    on the first download. Prints the paths to pass to `rnainteract stage annotate` (--rfam-cm, --rfam-clanin,
     --pfam-hmm, --pfam-clans) and to the resolve sources (miRNA.dat).
     """
     for key, path in fetch_databases(directory, rfam, pfam, mirbase=mirbase).items():

@@ -21,6 +21,10 @@ from rnainteract_builder.contract.io import read_parquet, write_parquet_atomic
 INTERACTIONS_FILE = "interactions.parquet"
 RNA_FILE = "rna_sequences.parquet"
 PROTEIN_FILE = "protein_sequences.parquet"
+#: The three tables of every pairs folder, in the order they are written.
+PAIRS_FILES = (INTERACTIONS_FILE, RNA_FILE, PROTEIN_FILE)
+#: File of each molecule's sequence table.
+SEQUENCE_FILES = {"rna": RNA_FILE, "protein": PROTEIN_FILE}
 
 
 @dataclass

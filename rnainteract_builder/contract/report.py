@@ -45,6 +45,27 @@ class Report:
         counters = self.drops.values() if step is None else [self.drops.get(step, Counter())]
         return sum(sum(c.values()) for c in counters)
 
+    def absorb(self, other: Report, prefix: str) -> None:
+        """Add another report's steps, drops, examples and facts under ``<prefix>: <name>``."""
+        self.steps += [(f"{prefix}: {name}", rows) for name, rows in other.steps]
+        for step, counter in other.drops.items():
+            for reason, count in counter.items():
+                self.drop(f"{prefix}: {step}", reason, count)
+        self.examples.update({f"{prefix}: {k}": v for k, v in other.examples.items()})
+        self.facts.update({f"{prefix}: {k}": v for k, v in other.facts.items()})
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The inverse of :meth:`to_dict` (reads a written ``<stem>.json`` back)."""
+        report = cls(data["title"])
+        report.steps = [(s["step"], s["rows"]) for s in data["steps"]]
+        for step, reasons in data["drops"].items():
+            for reason, count in reasons.items():
+                report.drop(step, reason, count)
+        report.examples = data.get("examples", {})
+        report.facts = data.get("facts", {})
+        return report
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,

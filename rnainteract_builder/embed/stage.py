@@ -23,11 +23,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import typer
 from tqdm import tqdm
 
 from rnainteract_builder.contract.embedders import (
@@ -39,7 +38,8 @@ from rnainteract_builder.contract.embedders import (
 )
 from rnainteract_builder.contract.embedding_store import embeddings_table
 from rnainteract_builder.contract.errors import InputError
-from rnainteract_builder.contract.io import read_parquet, write_parquet_atomic, write_text_atomic
+from rnainteract_builder.contract.io import read_parquet, sha256_file, write_parquet_atomic, write_text_atomic
+from rnainteract_builder.contract.pairs_folder import SEQUENCE_FILES
 from rnainteract_builder.contract.report import Report
 from rnainteract_builder.contract.sequences import Molecule
 
@@ -52,25 +52,38 @@ METADATA_KEY = b"rnainteract.embed"
 DEFAULT_RESIDUES_PER_SHARD = 400_000
 
 
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
 @dataclass
 class EmbedConfig:
-    """Options of the embed stage (``rnainteract embed``)."""
+    """Options of the embed engine (``rnainteract embed``; the ``embed`` build stage sets them per model)."""
 
     inputs: list[Path]  # sequence tables (id, sequence) or pairs / split folders
-    output: Path  # e.g. <build>/embeddings/rnafm
-    model: str = "rnafm"
-    molecule: Molecule | None = None  # implied by rnafm / esm2_*; needed for onehot / random
-    device: str = "auto"
-    dtype: DType | None = None  # None: bf16 on a GPU that has it, else fp32
-    tokens_per_batch: int = 4096
-    length_policy: LengthPolicy = "reject"
-    overlap: int = 128
-    residues_per_shard: int = DEFAULT_RESIDUES_PER_SHARD
-    checkpoint: Path | None = None
-    download: bool = False
-    dim: int = 640  # random embedder only
-    seed: int = 0  # random embedder only
-    progress: bool = True
+    output: Path  # e.g. <build>/embeddings/rna_rnafm
+    model: str = field(
+        default="rnafm",
+        metadata=_help("rnafm, esm2_t30_150M, esm2_t6_8M, esm2_t12_35M, esm2_t33_650M, onehot, random."),
+    )
+    molecule: Molecule | None = field(default=None, metadata=_help("rna or protein (implied by rnafm / esm2_*)."))
+    device: str = field(default="auto", metadata=_help("auto (the accelerate process's device), cpu, cuda, cuda:1 ..."))
+    dtype: DType | None = field(
+        default=None, metadata=_help("Compute dtype (autocast); default bf16 on a GPU that has it, else fp32.")
+    )
+    tokens_per_batch: int = field(default=4096, metadata=_help("Padded tokens per model call (incl. BOS/EOS)."))
+    length_policy: LengthPolicy = field(
+        default="reject", metadata=_help("reject (drop and count), truncate, or chunk (overlapping windows, averaged).")
+    )
+    overlap: int = field(default=128, metadata=_help("Residues shared by neighbouring windows (chunk)."))
+    residues_per_shard: int = field(default=DEFAULT_RESIDUES_PER_SHARD, metadata=_help("Residues per Parquet shard."))
+    checkpoint: Path | None = field(
+        default=None, metadata=_help("A local checkpoint file instead of $TORCH_HOME/hub/checkpoints/<name>.")
+    )
+    download: bool = field(default=False, metadata=_help("Download missing weights (needs internet)."))
+    dim: int = field(default=640, metadata=_help("Width of the random embedder."))
+    seed: int = field(default=0, metadata=_help("Seed of the random embedder."))
+    progress: bool = field(default=True, metadata=_help("Progress bar on stderr."))
 
 
 @dataclass(frozen=True)
@@ -103,7 +116,7 @@ def read_sequence_tables(inputs: Sequence[Path], molecule: Molecule | None) -> p
         if path.is_dir():
             if molecule is None:
                 raise InputError(f"{path}: a folder input needs the molecule (rna or protein)")
-            path = path / f"{molecule}_sequences.parquet"
+            path = path / SEQUENCE_FILES[molecule]
         table = read_parquet(path)
         for column in ("id", "sequence"):
             if column not in table.column_names:
@@ -296,14 +309,6 @@ def package_versions(names: Sequence[str]) -> dict[str, str]:
     return versions
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _manifest(
     config: EmbedConfig, embedder: BaseEmbedder, dtype: str, stamp: str, result: EmbedResult, processes: int
 ) -> dict[str, Any]:
@@ -325,86 +330,8 @@ def _manifest(
         "sequences": result.sequences,
         "residues": result.residues,
         "dropped": result.report.dropped(),
-        "shards": [{"file": p.name, "sha256": _file_sha256(p)} for p in result.shards],
+        "shards": [{"file": p.name, "sha256": sha256_file(p)} for p in result.shards],
         "options": options,
         "processes": processes,
         "versions": versions,
     }
-
-
-def embed_command(
-    inputs: Annotated[
-        list[Path],
-        typer.Argument(
-            help="Sequence tables (Parquet with id, sequence) or pairs/split folders "
-            "(their <molecule>_sequences.parquet is used).",
-            show_default=False,
-        ),
-    ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the shards and manifest.")],
-    model: Annotated[
-        str,
-        typer.Option(help="rnafm, esm2_t30_150M, esm2_t6_8M, esm2_t12_35M, esm2_t33_650M, onehot, random."),
-    ] = "rnafm",
-    molecule: Annotated[str | None, typer.Option(help="rna or protein (implied by rnafm / esm2_*).")] = None,
-    device: Annotated[
-        str, typer.Option(help="auto (the accelerate process's device), cpu, cuda, cuda:1 ...")
-    ] = "auto",
-    dtype: Annotated[
-        str | None,
-        typer.Option(help="bf16, fp16 or fp32 compute (autocast); default bf16 on GPU, fp32 on CPU."),
-    ] = None,
-    tokens_per_batch: Annotated[
-        int, typer.Option(help="Padded tokens per model call (incl. BOS/EOS).")
-    ] = 4096,
-    length_policy: Annotated[
-        str, typer.Option(help="reject (drop and count), truncate, or chunk (overlapping windows, averaged).")
-    ] = "reject",
-    overlap: Annotated[int, typer.Option(help="Residues shared by neighbouring windows (chunk).")] = 128,
-    residues_per_shard: Annotated[
-        int, typer.Option(help="Residues per Parquet shard.")
-    ] = DEFAULT_RESIDUES_PER_SHARD,
-    checkpoint: Annotated[
-        Path | None,
-        typer.Option(help="A local checkpoint file instead of $TORCH_HOME/hub/checkpoints/<name>."),
-    ] = None,
-    download: Annotated[bool, typer.Option(help="Download missing weights (needs internet).")] = False,
-    seed: Annotated[int, typer.Option(help="Seed of the random embedder.")] = 0,
-    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
-) -> None:
-    """Embed each unique sequence once with RNA-FM / ESM-2 (or one-hot / random) into Parquet shards.
-
-    Resumable: rerun the same command after an interruption and finished shards are kept. Spread over
-    GPUs (or CPU processes) with `accelerate launch -m rnainteract_builder.cli embed ...`. Prints the
-    output folder, sequence count and shard count on stdout.
-    """
-    if molecule not in (None, "rna", "protein"):
-        raise InputError(f"--molecule must be rna or protein, not {molecule!r}")
-    if dtype not in (None, "bf16", "fp16", "fp32"):
-        raise InputError(f"--dtype must be bf16, fp16 or fp32, not {dtype!r}")
-    if length_policy not in ("reject", "truncate", "chunk"):
-        raise InputError(f"--length-policy must be reject, truncate or chunk, not {length_policy!r}")
-    if tokens_per_batch <= 0 or residues_per_shard <= 0:
-        raise InputError("--tokens-per-batch and --residues-per-shard must be positive")
-    config = EmbedConfig(
-        inputs=list(inputs),
-        output=output,
-        model=model,
-        molecule=molecule,  # type: ignore[arg-type]
-        device=device,
-        dtype=dtype,  # type: ignore[arg-type]
-        tokens_per_batch=tokens_per_batch,
-        length_policy=length_policy,  # type: ignore[arg-type]
-        overlap=overlap,
-        residues_per_shard=residues_per_shard,
-        checkpoint=checkpoint,
-        download=download,
-        seed=seed,
-        progress=progress,
-    )
-    result = run_embed(config)
-    if result.manifest:
-        print(
-            f"{result.output}\t{result.sequences} sequences\t{len(result.shards)} shards\t"
-            f"{result.report.dropped()} dropped"
-        )

@@ -1,4 +1,4 @@
-"""rnainteract publish: shards, bad inputs, and the Hub push (dry run and a recorded push)."""
+"""The publish engine (run_publish) and `rnainteract push`: shards, bad inputs, the Hub push (dry run, recorded)."""
 
 from __future__ import annotations
 
@@ -34,21 +34,8 @@ def test_small_shard_size_splits_files_with_hf_names(build):
 def test_dry_run_lists_repo_files_sizes_and_tag_without_network(build, capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_TOKEN", "hf_secret_token_never_printed")
-    code = cli_main(
-        [
-            "publish",
-            str(build),
-            "--version",
-            "2.0.0",
-            "--no-progress",
-            "--no-figures",
-            "--push-to-hub",
-            "someorg/rnainteract",
-            "--tag",
-            "v2.0.0",
-            "--dry-run",
-        ]
-    )
+    run_publish(PublishConfig(build, version="2.0.0", progress=False, figures=False))
+    code = cli_main(["push", str(build / "dataset"), "--repo", "someorg/rnainteract", "--tag", "v2.0.0", "--dry-run"])
     out = capsys.readouterr()
     assert code == 0, out.err
     assert "repo: someorg/rnainteract (dataset)" in out.out and "tag: v2.0.0" in out.out
@@ -109,7 +96,9 @@ def test_missing_sequence_and_bad_label_are_clear_errors(build):
 
 def test_no_family_split_is_an_input_error(tmp_path):
     (tmp_path / "empty").mkdir()
-    assert cli_main(["publish", str(tmp_path / "empty"), "--no-progress"]) == 2
+    with pytest.raises(InputError, match="no family split"):
+        run_publish(PublishConfig(tmp_path / "empty", progress=False))
+    assert cli_main(["push", str(tmp_path / "empty"), "--repo", "org/name"]) == 2
 
 
 class StandInHub:

@@ -1,0 +1,60 @@
+"""Stage ``annotate``: Rfam families / Pfam clans (or precomputed tables), cluster pseudo-labels for the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from rnainteract_builder.contract.pairs_folder import PAIRS_FILES
+from rnainteract_builder.contract.report import Report
+from rnainteract_builder.pipeline.context import BuildContext, StageSpec
+from rnainteract_builder.pipeline.options import HELP
+from rnainteract_builder.pipeline.stages import positives
+
+NAME = "annotate"
+LABEL_FILES = ("rna_families.parquet", "protein_clans.parquet")
+OUTPUTS = tuple(f"{NAME}/{name}" for name in PAIRS_FILES + LABEL_FILES)
+PATH_KEYS = ("rfam_cm", "rfam_clanin", "pfam_hmm", "pfam_clans", "family_table", "clan_table")
+
+
+@dataclass(frozen=True)
+class Config:
+    rfam_cm: Path | None = field(default=None, metadata=HELP("Pressed Rfam.cm (see `rnainteract fetch-databases`)."))
+    rfam_clanin: Path | None = field(default=None, metadata=HELP("Rfam.clanin, for cmscan --clanin."))
+    pfam_hmm: Path | None = field(default=None, metadata=HELP("Pfam-A.hmm (pressed or not)."))
+    pfam_clans: Path | None = field(default=None, metadata=HELP("Pfam-A.clans.tsv (family -> clan)."))
+    family_table: Path | None = field(
+        default=None, metadata=HELP("Precomputed RNA families: TSV/Parquet with columns id, family[, name].")
+    )
+    clan_table: Path | None = field(
+        default=None, metadata=HELP("Precomputed protein clans: TSV/Parquet with columns id, clan[, name].")
+    )
+    rna_cluster_identity: float = field(default=0.5, metadata=HELP("Identity for RNA pseudo-families."))
+    protein_cluster_identity: float = field(default=0.5, metadata=HELP("Identity for protein pseudo-clans."))
+    cluster_tool: Literal["mmseqs", "cd-hit"] = field(default="mmseqs", metadata=HELP("Clustering tool."))
+    threads: int = field(default=1, metadata=HELP("Parallel cmscan chunks / hmmscan and clustering threads."))
+
+
+def database_files(ctx: BuildContext, config: Config) -> list[Path]:
+    return [ctx.path(getattr(config, key)) for key in PATH_KEYS if getattr(config, key)]
+
+
+def run(ctx: BuildContext, config: Config) -> Report:
+    from rnainteract_builder.annotate.annotate import AnnotateConfig, annotate_dir
+
+    paths = {key: ctx.path(getattr(config, key)) for key in PATH_KEYS if getattr(config, key)}
+    options = replace(config, **paths).__dict__
+    annotate_config = AnnotateConfig(**options, work_dir=ctx.stage_dir(NAME) / "work")
+    return annotate_dir(ctx.stage_dir(positives.NAME), ctx.stage_dir(NAME), annotate_config)
+
+
+STAGE = StageSpec(
+    NAME,
+    "Rfam families / Pfam clans (or precomputed tables), cluster pseudo-families for the rest.",
+    Config,
+    run,
+    outputs=lambda config: OUTPUTS,
+    depends=(positives.NAME,),
+    inputs=database_files,
+)
