@@ -66,7 +66,7 @@ def demo_build_config(files: DemoFiles, seed: int) -> dict:
         "split": {"seed": seed, "audit_method": "align"},
         # One-hot inputs stand in for RNA-FM / ESM-2, whose weights the demo cannot download.
         "embed": {"models": [{"name": "onehot", "molecule": "rna"}, {"name": "onehot", "molecule": "protein"}]},
-        "publish": {"version": "0.1.0"},
+        "publish": {"version": "0.1.0", "provenance": "synthetic"},
     }
 
 

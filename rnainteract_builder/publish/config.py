@@ -35,6 +35,7 @@ class PublishConfig:
     embeddings: bool = True
     figures: bool = True
     repo_id: str = "rnainteract/rnainteract"  # named in the card's usage examples
+    provenance: str = "rnainter"  # "synthetic" for generated data: the card then says so everywhere
     progress: bool = True
 
     @property

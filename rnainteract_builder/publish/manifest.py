@@ -96,6 +96,7 @@ def manifest_dict(
     manifest = {
         "name": "RNAInterAct",
         "version": config.version,
+        "provenance": config.provenance,
         "builder_version": __version__,
         "configs": {
             name: {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from rnainteract_builder.contract.report import Report
 from rnainteract_builder.pipeline.context import (
@@ -33,6 +34,10 @@ class Config:
     repo_id: str = field(default="rnainteract/rnainteract", metadata=HELP("Hub repo named in the card's examples."))
     embeddings: bool = field(default=True, metadata=HELP("Publish the folders under <build>/embeddings."))
     figures: bool = field(default=True, metadata=HELP("Draw the card's figures."))
+    provenance: Literal["rnainter", "synthetic"] = field(
+        default="rnainter",
+        metadata=HELP("Where the pairs came from; 'synthetic' makes the card say so everywhere (the demo)."),
+    )
 
 
 def external_folders(ctx: BuildContext, config: Config) -> list[Path]:
@@ -52,6 +57,7 @@ def run(ctx: BuildContext, config: Config) -> Report:
             embeddings=config.embeddings,
             figures=config.figures,
             repo_id=config.repo_id,
+            provenance=config.provenance,
             progress=ctx.progress,
         )
     )
