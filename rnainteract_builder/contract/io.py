@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -41,6 +42,29 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
         for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def portable(value: Any, root: str | os.PathLike[str]) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings, paths) with local absolute paths made relative to ``root``.
+
+    Reports, stamps and manifests go with a dataset to other machines and to the Hub: they must not carry the
+    builder's folders, and a build in another folder must give the same bytes. A string that is an absolute
+    path becomes ``os.path.relpath(path, root)``; inside free text, ``root`` and its parent become ``.`` and
+    ``..``.
+    """
+    root = os.path.abspath(root)
+    if isinstance(value, dict):
+        return {portable(k, root): portable(v, root) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [portable(v, root) for v in value]
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or "/" not in value:
+        return value
+    if os.path.isabs(value) and "\n" not in value and " " not in value.strip():
+        return os.path.relpath(value, root)
+    parent = os.path.dirname(root)
+    return value.replace(root + "/", "./").replace(root, ".").replace(parent + "/", "../")
 
 
 def write_parquet_atomic(table: pa.Table, path: str | os.PathLike[str], **options: object) -> Path:

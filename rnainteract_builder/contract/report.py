@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rnainteract_builder.contract.io import write_text_atomic
+from rnainteract_builder.contract.io import portable, write_text_atomic
 
 MAX_EXAMPLES = 20
 
@@ -94,11 +94,18 @@ class Report:
                 lines.append(f"- {key}: {', '.join(values)}")
         return "\n".join(lines).rstrip() + "\n"
 
-    def write(self, stem: str | os.PathLike[str]) -> tuple[Path, Path]:
-        """Write ``<stem>.json`` and ``<stem>.md`` atomically; returns both paths."""
+    def write(
+        self, stem: str | os.PathLike[str], relative_to: str | os.PathLike[str] | None = None
+    ) -> tuple[Path, Path]:
+        """Write ``<stem>.json`` and ``<stem>.md`` atomically; returns both paths.
+
+        Local paths in the report are written relative to ``relative_to`` (default: the report's folder), so
+        a report never carries the builder's absolute folders.
+        """
         stem = Path(stem)
         json_path, md_path = stem.with_suffix(".json"), stem.with_suffix(".md")
-        write_text_atomic(json_path, json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n")
-        write_text_atomic(md_path, self.to_markdown())
+        data = portable(self.to_dict(), relative_to if relative_to is not None else stem.parent)
+        write_text_atomic(json_path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+        write_text_atomic(md_path, Report.from_dict(data).to_markdown())
         return json_path, md_path
 

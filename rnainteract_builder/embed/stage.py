@@ -38,7 +38,13 @@ from rnainteract_builder.contract.embedders import (
 )
 from rnainteract_builder.contract.embedding_store import embeddings_table
 from rnainteract_builder.contract.errors import InputError
-from rnainteract_builder.contract.io import read_parquet, sha256_file, write_parquet_atomic, write_text_atomic
+from rnainteract_builder.contract.io import (
+    portable,
+    read_parquet,
+    sha256_file,
+    write_parquet_atomic,
+    write_text_atomic,
+)
 from rnainteract_builder.contract.pairs_folder import SEQUENCE_FILES
 from rnainteract_builder.contract.report import Report
 from rnainteract_builder.contract.sequences import Molecule
@@ -289,7 +295,8 @@ def run_embed(config: EmbedConfig, embedder: BaseEmbedder | None = None) -> Embe
                 f"{output}: shard(s) {', '.join(missing)} missing after the run; rerun to finish"
             )
         result.manifest = _manifest(config, embedder, dtype, stamp, result, state.num_processes)
-        write_text_atomic(output / MANIFEST, json.dumps(result.manifest, indent=2, sort_keys=True) + "\n")
+        manifest = portable(result.manifest, output)
+        write_text_atomic(output / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         report.facts.update({"model": embedder.name, "revision": embedder.revision, "shards": len(shards)})
         report.write(output / REPORT_STEM)
     state.wait_for_everyone()

@@ -55,7 +55,7 @@ def run_stage(ctx: BuildContext, stage: StageSpec, config: Any = None, force: bo
     (ctx.stage_dir(stage.name) / STAMP_FILE).unlink(missing_ok=True)  # a crash from here on leaves it "not done"
     log.info("stage %s: running", stage.name)
     report = stage.run(ctx, config)
-    report.write(report_path(ctx, stage.name))
+    report.write(report_path(ctx, stage.name), relative_to=ctx.build_dir)
     outputs = outputs_fingerprint(ctx, stage.outputs(config))
     missing = [path for path, found in outputs.items() if found is None]
     if missing:
@@ -91,5 +91,5 @@ def write_build_report(ctx: BuildContext, stages: Sequence[StageSpec]) -> Report
         path = report_path(ctx, stage.name).with_suffix(".json")
         if path.exists():
             combined.absorb(load_report(path), stage.name)
-    combined.write(ctx.build_dir / BUILD_REPORT)
+    combined.write(ctx.build_dir / BUILD_REPORT, relative_to=ctx.build_dir)
     return combined

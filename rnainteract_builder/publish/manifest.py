@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rnainteract_builder import __version__
-from rnainteract_builder.contract.io import sha256_file, write_text_atomic
+from rnainteract_builder.contract.io import portable, sha256_file, write_text_atomic
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -24,13 +24,29 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return None
 
 
+def _published_stamp(stamp: dict[str, Any]) -> dict[str, Any]:
+    """What a stage stamp tells a dataset user: the stage, its builder version and its output sizes. The
+    freshness fingerprint and file mtimes stay local: they differ between two builds of the same bytes."""
+    def size(state: Any) -> Any:  # [size, mtime] of a file; [[name, size, mtime], ...] of a folder
+        if isinstance(state, list) and state and isinstance(state[0], list):
+            return sum(int(entry[1]) for entry in state)
+        return state[0] if isinstance(state, list) and state else state
+
+    outputs = stamp.get("outputs") or {}
+    return {
+        "stage": stamp.get("stage"),
+        "version": stamp.get("version"),
+        "output_bytes": {path: size(state) for path, state in sorted(outputs.items())},
+    }
+
+
 def build_provenance(build: Path) -> dict[str, Any]:
     """Parameters, seeds and tool versions recorded by earlier stages (stamps, stage reports, build config)."""
     provenance: dict[str, Any] = {"stages": {}, "seeds": {}}
     for stamp in sorted(build.glob("*/stage.json")):
         data = _read_json(stamp)
         if data is not None:
-            provenance["stages"][stamp.parent.name] = data
+            provenance["stages"][stamp.parent.name] = _published_stamp(data)
     for path in sorted(build.glob("**/*_report.json")):
         data = _read_json(path)
         if data and data.get("facts"):
@@ -123,7 +139,7 @@ def manifest_dict(
         "drops": drops,
     }
     manifest["versions"].pop("rnainteract", None)
-    return manifest
+    return portable(manifest, build)  # nothing local is published: paths relative to the build folder
 
 
 def write_manifest(out: Path, manifest: dict[str, Any]) -> None:

@@ -90,7 +90,7 @@ def test_table1_and_figures(tmp_path: Path) -> None:
         == 20
     )
     stats = compute_stats(splits)
-    assert stats["rna_annotation"] == {"annotated (annotated)": {"sequences": 80, "unique": 20}}
+    assert stats["rna_annotation"] == {"annotated": {"sequences": 80, "unique": 20}}
     assert abs(sum(stats["rna_category_shares"]["train"].values()) - 1) < 1e-3
     markdown = stats_markdown(stats)
     assert "| test |" in markdown and "rna_families" in markdown
