@@ -11,8 +11,8 @@ turns it (or a slice of it) back into a :class:`PairData` inside ``fit`` / ``pre
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
