@@ -28,8 +28,10 @@ FORMAT_VERSION = 2
 METHOD_FILE = "method.json"
 
 #: Types skops does not trust by default but that our estimators legitimately contain.
+#: All are plain data holders of scikit-learn (tree arrays, calibration maps, the MLP's Adam moments).
 TRUSTED_SKOPS_TYPES = frozenset(
-    {"sklearn.tree._tree.Tree", "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration"}
+    {"sklearn.tree._tree.Tree", "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration",
+     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer"}
 )
 
 
