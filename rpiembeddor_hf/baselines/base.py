@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,6 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
 from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import temporary_path, write_text_atomic
 from rpiembeddor_hf.baselines.data import PairData, as_pair_data
 
 #: 2: scikit-learn estimators (``seed`` became ``random_state``).
@@ -93,16 +93,12 @@ class PairClassifier(ClassifierMixin, BaseEstimator, ABC):
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=1, sort_keys=True)
-        handle.write("\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(payload, indent=1, sort_keys=True) + "\n")
 
 
 def save_sklearn(estimator: Any, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    """skops file written under a temporary name and renamed into place."""
+    tmp = temporary_path(path)
     sio.dump(estimator, tmp)
     os.replace(tmp, path)
 
