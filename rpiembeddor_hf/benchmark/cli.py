@@ -23,11 +23,13 @@ from typing import Annotated, Any
 import typer
 
 from rnainteract_builder.contract.errors import InputError
+from rpiembeddor_hf.baselines import PairData
 from rpiembeddor_hf.benchmark.harness import (
     DEFAULT_METHODS,
     DEFAULT_SCHEMES,
     BenchmarkConfig,
     merge,
+    require_both_classes,
     run_cross_validation,
     run_fixed_split,
 )
@@ -51,6 +53,18 @@ def _parse_method_params(values: list[str]) -> dict[str, dict[str, Any]]:
             parsed = raw
         params.setdefault(target, {})[key] = parsed
     return params
+
+
+def _load_cv_sets(directories: list[Path]) -> tuple[dict[str, PairData], dict[str, Any]]:
+    sets: dict[str, PairData] = {}
+    inputs: dict[str, Any] = {}
+    for directory in directories:
+        name, data, info = load_pairs(directory)
+        if name in sets:
+            raise InputError(f"two --cv-set folders are named {name!r}")
+        require_both_classes(name, data.y)
+        sets[name], inputs[name] = data, info
+    return sets, inputs
 
 
 def benchmark_command(
@@ -94,6 +108,7 @@ def benchmark_command(
                              folds=folds, seeds=tuple(seed or (0,)), cluster_identity=cluster_identity,
                              cluster_tool=cluster_tool, jobs=jobs, method_params=_parse_method_params(param or []))
     config.check()
+    sets, cv_inputs = _load_cv_sets(cv_set or [])  # every input is read and checked before the first fit
     results = []
     if split is not None:
         train, test, info = load_split(split, test_name)
@@ -103,14 +118,8 @@ def benchmark_command(
             tests[name] = data
             inputs[name] = extra_info
         results.append(run_fixed_split(train, tests, config, out, inputs))
-    if cv_set:
-        sets, inputs = {}, {}
-        for directory in cv_set:
-            name, data, info = load_pairs(directory)
-            if name in sets:
-                raise InputError(f"two --cv-set folders are named {name!r}")
-            sets[name], inputs[name] = data, info
-        results.append(run_cross_validation(sets, config, out, inputs))
+    if sets:
+        results.append(run_cross_validation(sets, config, out, cv_inputs))
     result = results[0] if len(results) == 1 else merge(results)
     written = write_outputs(result, out)
     log.info("benchmark done in %.0f s; wrote %s", result.seconds, ", ".join(sorted(written)))
