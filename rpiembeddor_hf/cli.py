@@ -36,7 +36,9 @@ def _register_commands() -> None:
 
     app.command("train", context_settings=training.TRAIN_CONTEXT)(training.train_command)
     app.command("evaluate")(evaluation.evaluate_command)
-    from rpiembeddor_hf import benchmark; app.command("benchmark")(benchmark.benchmark_command)  # noqa: E702, I001
+    from rpiembeddor_hf.benchmark.cli import benchmark_command
+
+    app.command("benchmark")(benchmark_command)
 
 
 _register_commands()

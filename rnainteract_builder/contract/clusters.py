@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -186,3 +186,23 @@ def cluster_sequences(
             log.info("%s left %d short %s sequence(s) unclustered; they stay singletons",
                      tool, len(groups) - len(seen), molecule)  # fmt: skip
     return {seq_id: rep_of_group[group_of_sequence[sequences[seq_id]]] for seq_id in sorted(sequences)}
+
+
+def clusters_of(
+    ids: Sequence[str],
+    sequences: Mapping[str, str],
+    molecule: Literal["rna", "protein"],
+    identity: float = 0.5,
+    tool: Tool = "mmseqs",
+    threads: int = 1,
+) -> list[str]:
+    """Cluster representative of every id in ``ids`` (repeats allowed, e.g. one id per RNA-protein pair).
+
+    The unique ids are clustered once with :func:`cluster_sequences`; ``sequences`` must hold every id.
+    """
+    unique = sorted(set(ids))
+    missing = [seq_id for seq_id in unique if seq_id not in sequences]
+    if missing:
+        raise InputError(f"{len(missing)} {molecule} id(s) have no sequence to cluster, e.g. {missing[0]!r}")
+    reps = cluster_sequences({i: sequences[i] for i in unique}, molecule, identity, tool, threads)
+    return [reps[i] for i in ids]

@@ -1,4 +1,4 @@
-"""What every peer / baseline method shares: fit, predict_proba, save and load without pickles.
+"""What every peer / baseline method shares: a scikit-learn classifier that saves and loads without pickles.
 
 Saved models are a folder: ``method.json`` (method name, parameters, format version) plus the method's
 own files. scikit-learn estimators are stored with skops and loaded only when every type in the file is
@@ -10,52 +10,74 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import skops.io as sio
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
 
 from rnainteract_builder.contract.errors import InputError
-from rpiembeddor_hf.baselines.data import PairData
+from rnainteract_builder.contract.io import temporary_path, write_text_atomic
+from rpiembeddor_hf.baselines.data import PairData, as_pair_data
 
-FORMAT_VERSION = 1
+#: 2: scikit-learn estimators (``seed`` became ``random_state``).
+FORMAT_VERSION = 2
 METHOD_FILE = "method.json"
 
 #: Types skops does not trust by default but that our estimators legitimately contain.
+#: All are plain data holders of scikit-learn (tree arrays, calibration maps, the MLP's Adam moments).
 TRUSTED_SKOPS_TYPES = frozenset(
-    {"sklearn.tree._tree.Tree", "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration"}
+    {"sklearn.tree._tree.Tree", "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration",
+     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer"}
 )
 
 
-class PairClassifier(ABC):
-    """A method that scores RNA-protein pairs: ``fit`` on labelled pairs, ``predict_proba`` in [0, 1]."""
+class PairClassifier(ClassifierMixin, BaseEstimator, ABC):
+    """A scikit-learn classifier of RNA-protein pairs.
+
+    ``X`` is a pairs DataFrame (:meth:`PairData.to_frame`; a :class:`PairData` works too), ``y`` is 0/1.
+    ``predict_proba`` has the two scikit-learn columns (P(no interaction), P(interaction)). Subclasses
+    implement ``_fit(pairs)`` and ``_positive(pairs)`` on :class:`PairData`, where features are computed
+    once per unique sequence. ``random_state`` is an int seed (it is written to ``method.json``).
+    """
 
     #: Registry name, also written to ``method.json``.
     name: ClassVar[str]
 
-    def __init__(self, seed: int = 0) -> None:
-        self.seed = seed
+    def __init__(self, random_state: int = 0) -> None:
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any = None) -> PairClassifier:  # noqa: N803  (scikit-learn's name)
+        pairs = as_pair_data(X, y)
+        pairs.y  # noqa: B018  (fails with a clear message when there are no labels)
+        self._fit(pairs)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:  # noqa: N803
+        self._check_fitted()
+        positive = self._positive(as_pair_data(X))
+        return np.column_stack([1 - positive, positive])
+
+    def predict(self, X: Any) -> np.ndarray:  # noqa: N803
+        """1 where P(interaction) >= 0.5."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
 
     @abstractmethod
-    def fit(self, data: PairData) -> PairClassifier: ...
+    def _fit(self, pairs: PairData) -> None: ...
 
     @abstractmethod
-    def predict_proba(self, data: PairData) -> np.ndarray:
+    def _positive(self, pairs: PairData) -> np.ndarray:
         """Probability that each pair interacts (1-D, one value per pair)."""
-
-    def params(self) -> dict[str, Any]:
-        """Constructor arguments (JSON-serialisable) that rebuild an unfitted copy."""
-        return {"seed": self.seed}
 
     def save(self, directory: str | Path) -> Path:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         self._save_state(out)
-        write_json_atomic(out / METHOD_FILE, {"method": self.name, "params": self.params(),
+        write_json_atomic(out / METHOD_FILE, {"method": self.name, "params": self.get_params(deep=False),
                                               "format_version": FORMAT_VERSION})
         return out
 
@@ -65,22 +87,18 @@ class PairClassifier(ABC):
     @abstractmethod
     def _load_state(self, directory: Path) -> None: ...
 
-    def _check_fitted(self, fitted: bool) -> None:
-        if not fitted:
-            raise RuntimeError(f"{self.name}: call fit() (or load a saved model) before predict_proba()")
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "classes_"):
+            raise NotFittedError(f"{self.name}: call fit() (or load a saved model) before predicting")
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=1, sort_keys=True)
-        handle.write("\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(payload, indent=1, sort_keys=True) + "\n")
 
 
 def save_sklearn(estimator: Any, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    """skops file written under a temporary name and renamed into place."""
+    tmp = temporary_path(path)
     sio.dump(estimator, tmp)
     os.replace(tmp, path)
 
@@ -94,19 +112,6 @@ def load_sklearn(path: Path) -> Any:
     if unexpected:
         raise InputError(f"{path}: refusing to load untrusted type(s) {', '.join(unexpected)}")
     return sio.load(path, trusted=list(untrusted))
-
-
-def pair_features(
-    data: PairData,
-    rna_features: Callable[[Sequence[str]], np.ndarray],
-    protein_features: Callable[[Sequence[str]], np.ndarray],
-) -> np.ndarray:
-    """[RNA features | protein features] per pair, computed once per unique sequence."""
-    rna_ids, rna_rows = data.unique_rna()
-    prot_ids, prot_rows = data.unique_protein()
-    rna = rna_features([data.rna_sequences[i] for i in rna_ids])
-    prot = protein_features([data.protein_sequences[i] for i in prot_ids])
-    return np.hstack([rna[rna_rows], prot[prot_rows]]).astype(np.float32)
 
 
 _REGISTRY: dict[str, type[PairClassifier]] = {}
@@ -142,4 +147,5 @@ def load_method(directory: str | Path) -> PairClassifier:
         raise InputError(f"{meta_path}: format version {meta.get('format_version')} is not {FORMAT_VERSION}")
     method = make_method(name, **params)
     method._load_state(folder)
+    method.classes_ = np.array([0, 1])
     return method

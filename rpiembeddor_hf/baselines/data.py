@@ -2,17 +2,27 @@
 
 Features are computed per *unique* sequence and indexed by pair, so a benchmark set whose 4,482 pairs use
 435 RNAs costs 435 feature rows, not 4,482.
+
+The scikit-learn face of the same data is a pandas DataFrame, one row per pair (:data:`FRAME_COLUMNS`):
+splitters, ``cross_validate`` and ``GridSearchCV`` index it like any ``X``, and :func:`as_pair_data`
+turns it (or a slice of it) back into a :class:`PairData` inside ``fit`` / ``predict_proba``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from rnainteract_builder.contract.errors import InputError
+
+#: Columns of a pairs DataFrame: the two sequences are required; ids default to the sequences themselves.
+FRAME_COLUMNS = ("rna_id", "protein_id", "rna_sequence", "protein_sequence", "rna_family", "protein_clan",
+                 "pair_id")
 
 
 @dataclass(frozen=True)
@@ -104,3 +114,67 @@ class PairData:
             protein_clan=column("protein_clan"),
             pair_ids=column("pair_id"),
         )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per pair (:data:`FRAME_COLUMNS`, plus ``label``): the ``X`` of the scikit-learn estimators."""
+        columns: dict[str, Any] = {
+            "rna_id": self.rna_ids, "protein_id": self.protein_ids,
+            "rna_sequence": np.asarray([self.rna_sequences[i] for i in self.rna_ids], dtype=object),
+            "protein_sequence": np.asarray([self.protein_sequences[i] for i in self.protein_ids], dtype=object),
+        }
+        for name, value in (("rna_family", self.rna_family), ("protein_clan", self.protein_clan),
+                            ("pair_id", self.pair_ids), ("label", self.labels)):
+            if value is not None:
+                columns[name] = value
+        return pd.DataFrame(columns)
+
+
+def _sequence_table(ids: np.ndarray, sequences: np.ndarray, what: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for seq_id, seq in zip(ids.tolist(), sequences.tolist(), strict=True):
+        if table.setdefault(seq_id, seq) != seq:
+            raise InputError(f"pairs: {what} id {seq_id!r} has two different sequences")
+    return table
+
+
+def as_pair_data(X: Any, y: Any = None) -> PairData:  # noqa: N803  (scikit-learn's name)
+    """``X`` as :class:`PairData`: a PairData, or a DataFrame with ``rna_sequence`` and ``protein_sequence``
+    (ids, families, clans and pair ids optional). ``y`` (0/1), when given, replaces any labels in ``X``."""
+    if isinstance(X, PairData):
+        data = X
+    elif isinstance(X, pd.DataFrame):
+        data = _from_frame(X)
+    else:
+        raise InputError(f"pairs must be a pandas DataFrame with rna_sequence and protein_sequence columns "
+                         f"(or a PairData), not {type(X).__name__}")
+    if y is not None:
+        labels = np.asarray(y).ravel()
+        if len(labels) != len(data):
+            raise InputError(f"pairs: {len(labels)} labels for {len(data)} pairs")
+        if not np.isin(labels, (0, 1)).all():
+            raise InputError("pairs: labels must be 0 or 1")
+        data = replace(data, labels=labels.astype(np.int8))
+    return data
+
+
+def _from_frame(frame: pd.DataFrame) -> PairData:
+    lacking = [c for c in ("rna_sequence", "protein_sequence") if c not in frame.columns]
+    if lacking:
+        raise InputError(f"pairs DataFrame lacks column(s) {', '.join(lacking)}")
+
+    def column(name: str, fallback: str | None = None) -> np.ndarray | None:
+        if name not in frame.columns:
+            return None if fallback is None else column(fallback)
+        return np.asarray(frame[name].tolist(), dtype=object)
+
+    rna_seqs, prot_seqs = column("rna_sequence"), column("protein_sequence")
+    rna_ids, prot_ids = column("rna_id", "rna_sequence"), column("protein_id", "protein_sequence")
+    assert rna_seqs is not None and prot_seqs is not None and rna_ids is not None and prot_ids is not None
+    labels = None
+    if "label" in frame.columns:
+        labels = np.asarray(frame["label"]).astype(np.int8)
+    return PairData(rna_ids=rna_ids, protein_ids=prot_ids,
+                    rna_sequences=_sequence_table(rna_ids, rna_seqs, "RNA"),
+                    protein_sequences=_sequence_table(prot_ids, prot_seqs, "protein"),
+                    labels=labels, rna_family=column("rna_family"), protein_clan=column("protein_clan"),
+                    pair_ids=column("pair_id"))

@@ -1,6 +1,7 @@
 """IPMiner (Pan et al. 2016, BMC Genomics 17:582), re-implemented with torch and scikit-learn.
 
-1. RPISeq features (RNA 4-mers, protein conjoint triad), min-max scaled on the training pairs.
+1. RPISeq features (RNA 4-mers, protein conjoint triad), min-max scaled on the training pairs
+   (:class:`~rpiembeddor_hf.baselines.transformers.IPMinerFeatures`).
 2. One stacked denoising autoencoder (SDA) per molecule, pre-trained greedily layer by layer (masking
    noise, sigmoid units, MSE reconstruction): RNA 256 -> 128 -> 64, protein 343 -> 128 -> 64.
 3. Fine-tuning: both encoders + a logistic output on the concatenated codes, trained end to end (BCE).
@@ -29,8 +30,8 @@ from torch import nn
 
 from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.baselines.base import PairClassifier, load_sklearn, register, save_sklearn
-from rpiembeddor_hf.baselines.data import PairData
-from rpiembeddor_hf.baselines.rpiseq import rpiseq_features
+from rpiembeddor_hf.baselines.data import PairData, as_pair_data
+from rpiembeddor_hf.baselines.transformers import IPMinerFeatures
 
 RNA_DIM = 256
 WEIGHTS_FILE = "sda.safetensors"
@@ -110,11 +111,11 @@ def _out_of_bag_positive(forest: RandomForestClassifier) -> np.ndarray:
 class IPMiner(PairClassifier):
     name = "ipminer"
 
-    def __init__(self, seed: int = 0, hidden: tuple[int, ...] | list[int] = (128, 64), pretrain_epochs: int = 20,
-                 finetune_epochs: int = 30, noise: float = 0.2, batch_size: int = 64, lr: float = 1e-3,
-                 n_estimators: int = 100, n_jobs: int = 1, torch_threads: int = 1) -> None:
-        super().__init__(seed)
-        self.hidden = tuple(int(h) for h in hidden)
+    def __init__(self, random_state: int = 0, hidden: tuple[int, ...] | list[int] = (128, 64),
+                 pretrain_epochs: int = 20, finetune_epochs: int = 30, noise: float = 0.2, batch_size: int = 64,
+                 lr: float = 1e-3, n_estimators: int = 100, n_jobs: int = 1, torch_threads: int = 1) -> None:
+        self.random_state = random_state
+        self.hidden = hidden
         self.pretrain_epochs = pretrain_epochs
         self.finetune_epochs = finetune_epochs
         self.noise = noise
@@ -123,43 +124,30 @@ class IPMiner(PairClassifier):
         self.n_estimators = n_estimators
         self.n_jobs = n_jobs
         self.torch_threads = torch_threads
-        self.pretrained: IPMinerNetwork | None = None
-        self.finetuned: IPMinerNetwork | None = None
-        self.feature_min: torch.Tensor | None = None
-        self.feature_scale: torch.Tensor | None = None
-        self.forests: dict[str, RandomForestClassifier] = {}
-        self.meta: LogisticRegression | None = None
 
-    def params(self) -> dict[str, Any]:
-        return {"seed": self.seed, "hidden": list(self.hidden), "pretrain_epochs": self.pretrain_epochs,
-                "finetune_epochs": self.finetune_epochs, "noise": self.noise, "batch_size": self.batch_size,
-                "lr": self.lr, "n_estimators": self.n_estimators, "n_jobs": self.n_jobs,
-                "torch_threads": self.torch_threads}
+    @property
+    def _hidden(self) -> tuple[int, ...]:
+        return tuple(int(h) for h in self.hidden)
 
     # ------------------------------------------------------------------ features of the three forests
     def _scaled(self, data: PairData) -> torch.Tensor:
-        assert self.feature_min is not None and self.feature_scale is not None
-        raw = torch.from_numpy(rpiseq_features(data))
-        return ((raw - self.feature_min) / self.feature_scale).clamp(0.0, 1.0)
+        return torch.from_numpy(self.scaler_.transform(data))
 
     def _component_inputs(self, x: torch.Tensor) -> dict[str, np.ndarray]:
-        assert self.pretrained is not None and self.finetuned is not None
         with torch.no_grad():
-            return {"sda-rf": self.pretrained.codes(x).numpy(), "sda-ft-rf": self.finetuned.codes(x).numpy(),
+            return {"sda-rf": self.pretrained_.codes(x).numpy(), "sda-ft-rf": self.finetuned_.codes(x).numpy(),
                     "rpiseq-rf": x.numpy()}
 
     def _forest(self) -> RandomForestClassifier:
-        return RandomForestClassifier(n_estimators=self.n_estimators, random_state=self.seed, n_jobs=self.n_jobs,
-                                      oob_score=True)
+        return RandomForestClassifier(n_estimators=self.n_estimators, random_state=self.random_state,
+                                      n_jobs=self.n_jobs, oob_score=True)
 
     # ------------------------------------------------------------------ fit / predict
-    def fit(self, data: PairData) -> IPMiner:
+    def _fit(self, data: PairData) -> None:
         y = data.y
         if len(np.unique(y)) < 2:
             raise InputError("ipminer needs both positive and negative training pairs")
-        raw = torch.from_numpy(rpiseq_features(data))
-        self.feature_min = raw.min(dim=0).values
-        self.feature_scale = (raw.max(dim=0).values - self.feature_min).clamp_min(1e-12)
+        self.scaler_ = IPMinerFeatures().fit(data)
         x = self._scaled(data)
         threads = torch.get_num_threads()
         torch.set_num_threads(self.torch_threads)  # tiny matrices: threads only add contention
@@ -168,65 +156,64 @@ class IPMiner(PairClassifier):
         finally:
             torch.set_num_threads(threads)
         inputs = self._component_inputs(x)
-        self.forests = {name: self._forest().fit(inputs[name], y) for name in COMPONENTS}
+        self.forests_ = {name: self._forest().fit(inputs[name], y) for name in COMPONENTS}
         # Out-of-bag probabilities: each training pair scored only by trees that did not see it.
-        out_of_bag = np.column_stack([_out_of_bag_positive(self.forests[name]) for name in COMPONENTS])
-        self.meta = LogisticRegression(random_state=self.seed).fit(out_of_bag, y)
-        return self
+        out_of_bag = np.column_stack([_out_of_bag_positive(self.forests_[name]) for name in COMPONENTS])
+        self.meta_ = LogisticRegression(random_state=self.random_state).fit(out_of_bag, y)
 
     def _train_networks(self, x: torch.Tensor, y: np.ndarray) -> None:
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            generator = torch.Generator().manual_seed(self.seed)
-            net = IPMinerNetwork(self.hidden, x.shape[1] - RNA_DIM)
+            torch.manual_seed(self.random_state)
+            generator = torch.Generator().manual_seed(self.random_state)
+            net = IPMinerNetwork(self._hidden, x.shape[1] - RNA_DIM)
             for sda, cols in ((net.rna, slice(0, RNA_DIM)), (net.protein, slice(RNA_DIM, None))):
                 pretrain_layerwise(sda, x[:, cols], self.pretrain_epochs, self.noise, self.batch_size, self.lr,
                                    generator)
-            self.pretrained = IPMinerNetwork(self.hidden, x.shape[1] - RNA_DIM)
-            self.pretrained.load_state_dict(net.state_dict())
+            self.pretrained_ = IPMinerNetwork(self._hidden, x.shape[1] - RNA_DIM)
+            self.pretrained_.load_state_dict(net.state_dict())
             finetune(net, x, torch.from_numpy(y.astype(np.float32)), self.finetune_epochs, self.batch_size,
                      self.lr, generator)
-            self.finetuned = net
-        self.pretrained.eval()
-        self.finetuned.eval()
+            self.finetuned_ = net
+        self.pretrained_.eval()
+        self.finetuned_.eval()
 
-    def predict_components(self, data: PairData) -> dict[str, np.ndarray]:
-        """Probabilities of SDA-RF, SDA-FT-RF, RPISeq-RF (on IPMiner's scaled features) and the ensemble."""
-        self._check_fitted(self.meta is not None)
-        assert self.meta is not None
-        inputs = self._component_inputs(self._scaled(data))
-        out = {name: self.forests[name].predict_proba(inputs[name])[:, 1] for name in COMPONENTS}
-        out["ipminer"] = self.meta.predict_proba(np.column_stack([out[n] for n in COMPONENTS]))[:, 1]
+    def predict_components(self, X: Any) -> dict[str, np.ndarray]:  # noqa: N803  (scikit-learn's name)
+        """P(interaction) of SDA-RF, SDA-FT-RF, RPISeq-RF (on IPMiner's scaled features) and the ensemble."""
+        self._check_fitted()
+        inputs = self._component_inputs(self._scaled(as_pair_data(X)))
+        out = {name: self.forests_[name].predict_proba(inputs[name])[:, 1] for name in COMPONENTS}
+        out["ipminer"] = self.meta_.predict_proba(np.column_stack([out[n] for n in COMPONENTS]))[:, 1]
         return out
 
-    def predict_proba(self, data: PairData) -> np.ndarray:
+    def _positive(self, data: PairData) -> np.ndarray:
         return self.predict_components(data)["ipminer"]
 
     # ------------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
-        self._check_fitted(self.meta is not None)
-        assert self.pretrained is not None and self.finetuned is not None and self.meta is not None
-        assert self.feature_min is not None and self.feature_scale is not None
-        tensors = {f"pretrained.{k}": v.contiguous() for k, v in self.pretrained.state_dict().items()}
-        tensors |= {f"finetuned.{k}": v.contiguous() for k, v in self.finetuned.state_dict().items()}
-        tensors |= {"feature_min": self.feature_min.contiguous(), "feature_scale": self.feature_scale.contiguous()}
+        self._check_fitted()
+        tensors = {f"pretrained.{k}": v.contiguous() for k, v in self.pretrained_.state_dict().items()}
+        tensors |= {f"finetuned.{k}": v.contiguous() for k, v in self.finetuned_.state_dict().items()}
+        tensors |= {"feature_min": torch.from_numpy(self.scaler_.min_).contiguous(),
+                    "feature_scale": torch.from_numpy(self.scaler_.scale_).contiguous()}
         save_file(tensors, str(directory / WEIGHTS_FILE))
         for name in COMPONENTS:
-            save_sklearn(self.forests[name], directory / f"{name}.skops")
-        save_sklearn(self.meta, directory / "meta.skops")
+            save_sklearn(self.forests_[name], directory / f"{name}.skops")
+        save_sklearn(self.meta_, directory / "meta.skops")
 
     def _load_state(self, directory: Path) -> None:
         path = directory / WEIGHTS_FILE
         if not path.is_file():
             raise InputError(f"{path}: saved IPMiner weights not found")
         tensors = load_file(str(path))
-        self.feature_min, self.feature_scale = tensors["feature_min"], tensors["feature_scale"]
-        protein_dim = self.feature_min.numel() - RNA_DIM
+        self.scaler_ = IPMinerFeatures()
+        self.scaler_.min_ = tensors["feature_min"].numpy()
+        self.scaler_.scale_ = tensors["feature_scale"].numpy()
+        protein_dim = self.scaler_.min_.size - RNA_DIM
         nets = {}
         for prefix in ("pretrained", "finetuned"):
-            net = IPMinerNetwork(self.hidden, protein_dim)
+            net = IPMinerNetwork(self._hidden, protein_dim)
             net.load_state_dict({k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith(prefix + ".")})
             nets[prefix] = net.eval()
-        self.pretrained, self.finetuned = nets["pretrained"], nets["finetuned"]
-        self.forests = {name: load_sklearn(directory / f"{name}.skops") for name in COMPONENTS}
-        self.meta = load_sklearn(directory / "meta.skops")
+        self.pretrained_, self.finetuned_ = nets["pretrained"], nets["finetuned"]
+        self.forests_ = {name: load_sklearn(directory / f"{name}.skops") for name in COMPONENTS}
+        self.meta_ = load_sklearn(directory / "meta.skops")

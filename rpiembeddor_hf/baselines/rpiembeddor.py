@@ -22,6 +22,7 @@ import pyarrow as pa
 from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.baselines.base import PairClassifier, register
 from rpiembeddor_hf.baselines.data import PairData
+from rpiembeddor_hf.baselines.embedding import check_embedding, embedding_stores
 
 MODEL_DIR = "model"
 
@@ -41,53 +42,28 @@ def _interactions(data: PairData, with_labels: bool) -> pa.Table:
 class RPIembeddorMethod(PairClassifier):
     name = "rpiembeddor"
 
-    def __init__(self, seed: int = 0, embedding: str = "onehot", rna_embeddings: str | None = None,
+    def __init__(self, random_state: int = 0, embedding: str = "onehot", rna_embeddings: str | None = None,
                  protein_embeddings: str | None = None, epochs: int = 10, batch_size: int = 64,
                  learning_rate: float = 1e-3, warmup_steps: int = 100, max_length: int | None = 1024,
                  validation_fraction: float = 0.1, model: dict[str, Any] | None = None) -> None:
-        super().__init__(seed)
-        if embedding not in ("onehot", "random", "stored"):
-            raise InputError(f"rpiembeddor: embedding must be onehot, random or stored, not {embedding!r}")
-        if embedding == "stored" and not (rna_embeddings and protein_embeddings):
-            raise InputError("rpiembeddor: embedding 'stored' needs rna_embeddings and protein_embeddings paths")
+        check_embedding(self.name, embedding, rna_embeddings, protein_embeddings)
+        self.random_state = random_state
         self.embedding = embedding
         self.rna_embeddings, self.protein_embeddings = rna_embeddings, protein_embeddings
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.warmup_steps, self.max_length = warmup_steps, max_length
         self.validation_fraction = validation_fraction
-        self.model_overrides = dict(model or {})
-        self.model: Any = None
-
-    def params(self) -> dict[str, Any]:
-        return {"seed": self.seed, "embedding": self.embedding, "rna_embeddings": self.rna_embeddings,
-                "protein_embeddings": self.protein_embeddings, "epochs": self.epochs,
-                "batch_size": self.batch_size, "learning_rate": self.learning_rate,
-                "warmup_steps": self.warmup_steps, "max_length": self.max_length,
-                "validation_fraction": self.validation_fraction, "model": self.model_overrides}
-
-    def _stores(self, data: PairData) -> tuple[Any, Any]:
-        from rnainteract_builder.contract.embedding_store import EmbeddingStore
-        from rpiembeddor_hf.data import ablation_store
-
-        if self.embedding == "stored":
-            return (EmbeddingStore.from_parquet(self.rna_embeddings),  # type: ignore[arg-type]
-                    EmbeddingStore.from_parquet(self.protein_embeddings))  # type: ignore[arg-type]
-        stores = []
-        for molecule, ids, sequences in (("rna", data.rna_ids, data.rna_sequences),
-                                         ("protein", data.protein_ids, data.protein_sequences)):
-            unique = sorted(set(ids.tolist()))
-            table = pa.table({"id": unique, "sequence": [sequences[i] for i in unique]})
-            stores.append(ablation_store(table, molecule, self.embedding, seed=self.seed))
-        return stores[0], stores[1]
+        self.model = model
 
     def _pairs(self, data: PairData, name: str, with_labels: bool) -> Any:
         from rpiembeddor_hf.data import PairData as EmbeddedPairData
 
-        rna_store, protein_store = self._stores(data)
+        rna_store, protein_store = embedding_stores(data, self.embedding, self.rna_embeddings,
+                                                    self.protein_embeddings, self.random_state)
         return EmbeddedPairData(_interactions(data, with_labels), rna_store, protein_store, name=name,
                                 max_length=self.max_length, require_labels=with_labels)
 
-    def fit(self, data: PairData) -> RPIembeddorMethod:
+    def _fit(self, data: PairData) -> None:
         from sklearn.model_selection import train_test_split
 
         from rpiembeddor_hf.configuration_rpiembeddor import RPIembeddorConfig
@@ -97,31 +73,29 @@ class RPIembeddorMethod(PairClassifier):
         validation = None
         if self.validation_fraction > 0:
             index, held = train_test_split(index, test_size=self.validation_fraction, stratify=data.y,
-                                           random_state=self.seed)
+                                           random_state=self.random_state)
             validation = self._pairs(data.subset(np.sort(held)), "validation", True)
         train = self._pairs(data.subset(np.sort(index)), "train", True)
         model_config = RPIembeddorConfig(rna_embedding_dim=train.rna_store.dim,
                                          protein_embedding_dim=train.protein_store.dim,
                                          rna_embedding_model=self.embedding, protein_embedding_model=self.embedding,
-                                         **self.model_overrides)
+                                         **dict(self.model or {}))
         with tempfile.TemporaryDirectory(prefix="rpiembeddor-bench-") as tmp:
             config = TrainingConfig(output_dir=Path(tmp), epochs=self.epochs, batch_size=self.batch_size,
                                     learning_rate=self.learning_rate, warmup_steps=self.warmup_steps,
-                                    seed=self.seed, max_length=self.max_length, show_progress=False,
+                                    seed=self.random_state, max_length=self.max_length, show_progress=False,
                                     best_metric="auroc" if validation is not None else "loss")
-            self.model = train_model(train, validation, model_config, config).model
-        return self
+            self.model_ = train_model(train, validation, model_config, config).model
 
-    def predict_proba(self, data: PairData) -> np.ndarray:
+    def _positive(self, data: PairData) -> np.ndarray:
         from rpiembeddor_hf.evaluation import predict
 
-        self._check_fitted(self.model is not None)
         pairs = self._pairs(data, "test", False)
-        return predict(self.model, pairs, batch_size=self.batch_size, show_progress=False).probabilities
+        return predict(self.model_, pairs, batch_size=self.batch_size, show_progress=False).probabilities
 
     def _save_state(self, directory: Path) -> None:
-        self._check_fitted(self.model is not None)
-        self.model.save_pretrained(str((directory / MODEL_DIR).resolve()))
+        self._check_fitted()
+        self.model_.save_pretrained(str((directory / MODEL_DIR).resolve()))
 
     def _load_state(self, directory: Path) -> None:
         from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel
@@ -129,4 +103,4 @@ class RPIembeddorMethod(PairClassifier):
         folder = (directory / MODEL_DIR).resolve()
         if not (folder / "config.json").is_file():
             raise InputError(f"{folder}: saved RPIembeddor model not found")
-        self.model = RPIembeddorModel.from_pretrained(str(folder)).eval()
+        self.model_ = RPIembeddorModel.from_pretrained(str(folder)).eval()

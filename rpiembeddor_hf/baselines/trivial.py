@@ -42,11 +42,11 @@ def _write_state(directory: Path, state: dict[str, Any]) -> None:
 class _Constant(PairClassifier):
     value: float
 
-    def fit(self, data: PairData) -> PairClassifier:
-        return self
+    def _fit(self, pairs: PairData) -> None:
+        """Nothing to learn."""
 
-    def predict_proba(self, data: PairData) -> np.ndarray:
-        return np.full(len(data), self.value, dtype=np.float64)
+    def _positive(self, pairs: PairData) -> np.ndarray:
+        return np.full(len(pairs), self.value, dtype=np.float64)
 
     def _save_state(self, directory: Path) -> None:
         """Nothing to store: the method name says it all."""
@@ -71,13 +71,9 @@ class AllNegative(_Constant):
 class PairLabelRate(PairClassifier):
     name = "pair-rate"
 
-    def __init__(self, seed: int = 0, prior_weight: float = 1.0) -> None:
-        super().__init__(seed)
+    def __init__(self, random_state: int = 0, prior_weight: float = 1.0) -> None:
+        self.random_state = random_state
         self.prior_weight = prior_weight
-        self.state: dict[str, Any] | None = None
-
-    def params(self) -> dict[str, Any]:
-        return {"seed": self.seed, "prior_weight": self.prior_weight}
 
     @staticmethod
     def _groups(data: PairData) -> tuple[list[str], list[str]]:
@@ -86,7 +82,7 @@ class PairLabelRate(PairClassifier):
                              "benchmark fill them with sequence clusters)")
         return [str(v) for v in data.rna_family], [str(v) for v in data.protein_clan]
 
-    def fit(self, data: PairData) -> PairLabelRate:
+    def _fit(self, data: PairData) -> None:
         families, clans = self._groups(data)
         counts: dict[str, dict[str, list[int]]] = {"family": defaultdict(lambda: [0, 0]),
                                                    "clan": defaultdict(lambda: [0, 0]),
@@ -95,19 +91,15 @@ class PairLabelRate(PairClassifier):
             for table, key in (("family", fam), ("clan", clan), ("pair", f"{fam}\t{clan}")):
                 counts[table][key][0] += label
                 counts[table][key][1] += 1
-        self.state = {"prior": float(data.y.mean()), **{k: dict(v) for k, v in counts.items()}}
-        return self
+        self.state_ = {"prior": float(data.y.mean()), **{k: dict(v) for k, v in counts.items()}}
 
     def _rate(self, table: str, key: str, prior: float) -> float:
-        assert self.state is not None
-        positives, total = self.state[table].get(key, (0, 0))
+        positives, total = self.state_[table].get(key, (0, 0))
         return (positives + self.prior_weight * prior) / (total + self.prior_weight)
 
-    def predict_proba(self, data: PairData) -> np.ndarray:
-        self._check_fitted(self.state is not None)
-        assert self.state is not None
+    def _positive(self, data: PairData) -> np.ndarray:
         families, clans = self._groups(data)
-        prior = self.state["prior"]
+        prior = self.state_["prior"]
         out = np.empty(len(data), dtype=np.float64)
         for i, (fam, clan) in enumerate(zip(families, clans, strict=True)):
             backoff = 0.5 * (self._rate("family", fam, prior) + self._rate("clan", clan, prior))
@@ -115,12 +107,11 @@ class PairLabelRate(PairClassifier):
         return out
 
     def _save_state(self, directory: Path) -> None:
-        self._check_fitted(self.state is not None)
-        assert self.state is not None
-        _write_state(directory, self.state)
+        self._check_fitted()
+        _write_state(directory, self.state_)
 
     def _load_state(self, directory: Path) -> None:
-        self.state = _read_state(directory)
+        self.state_ = _read_state(directory)
 
 
 def identity_matrix(queries: list[str], targets: list[str], workers: int = 1) -> np.ndarray:
@@ -134,38 +125,31 @@ def identity_matrix(queries: list[str], targets: list[str], workers: int = 1) ->
 class NearestNeighbour(PairClassifier):
     name = "nearest-neighbour"
 
-    def __init__(self, seed: int = 0, workers: int = 1) -> None:
-        super().__init__(seed)
+    def __init__(self, random_state: int = 0, workers: int = 1) -> None:
+        self.random_state = random_state
         self.workers = workers
-        self.state: dict[str, Any] | None = None
 
-    def params(self) -> dict[str, Any]:
-        return {"seed": self.seed, "workers": self.workers}
-
-    def fit(self, data: PairData) -> NearestNeighbour:
+    def _fit(self, data: PairData) -> None:
         rna_ids, rna_rows = data.unique_rna()
         prot_ids, prot_rows = data.unique_protein()
-        self.state = {
+        self.state_ = {
             "rna_sequences": [data.rna_sequences[i] for i in rna_ids],
             "protein_sequences": [data.protein_sequences[i] for i in prot_ids],
             "rna_rows": rna_rows.tolist(),
             "protein_rows": prot_rows.tolist(),
             "labels": data.y.astype(int).tolist(),
         }
-        return self
 
-    def predict_proba(self, data: PairData) -> np.ndarray:
-        self._check_fitted(self.state is not None)
-        assert self.state is not None
+    def _positive(self, data: PairData) -> np.ndarray:
         rna_ids, rna_rows = data.unique_rna()
         prot_ids, prot_rows = data.unique_protein()
-        rna_sim = identity_matrix([data.rna_sequences[i] for i in rna_ids], self.state["rna_sequences"],
+        rna_sim = identity_matrix([data.rna_sequences[i] for i in rna_ids], self.state_["rna_sequences"],
                                   self.workers)
         prot_sim = identity_matrix([data.protein_sequences[i] for i in prot_ids],
-                                   self.state["protein_sequences"], self.workers)
-        train_rna = np.asarray(self.state["rna_rows"])
-        train_prot = np.asarray(self.state["protein_rows"])
-        labels = np.asarray(self.state["labels"], dtype=np.float64)
+                                   self.state_["protein_sequences"], self.workers)
+        train_rna = np.asarray(self.state_["rna_rows"])
+        train_prot = np.asarray(self.state_["protein_rows"])
+        labels = np.asarray(self.state_["labels"], dtype=np.float64)
         out = np.empty(len(data), dtype=np.float64)
         chunk = max(1, 2_000_000 // max(1, labels.size))  # bound memory: chunk x n_train similarities
         for start in range(0, len(data), chunk):
@@ -178,9 +162,8 @@ class NearestNeighbour(PairClassifier):
         return out
 
     def _save_state(self, directory: Path) -> None:
-        self._check_fitted(self.state is not None)
-        assert self.state is not None
-        _write_state(directory, self.state)
+        self._check_fitted()
+        _write_state(directory, self.state_)
 
     def _load_state(self, directory: Path) -> None:
-        self.state = _read_state(directory)
+        self.state_ = _read_state(directory)

@@ -1,44 +1,23 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-import numpy as np
+import pyarrow.compute as pc
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.pairs_folder import PairsFolder
-from rpiembeddor_hf import benchmark
+from rpiembeddor_hf.benchmark.inputs import load_pairs
 from rpiembeddor_hf.cli import main
 from tests.rpiembeddor_hf.baselines.conftest import planted_tables
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "../shared/data"
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(0, 14), min_size=30, max_size=120), st.integers(2, 5), st.integers(0, 10))
-def test_cluster_folds_share_no_cluster(cluster_numbers: list[int], k: int, seed: int) -> None:
-    clusters = [f"c{c}" for c in cluster_numbers]
-    if len(set(clusters)) < k:
-        with pytest.raises(InputError, match="cluster-disjoint"):
-            benchmark.cluster_folds(clusters, np.zeros(len(clusters), dtype=int), k, seed)
-        return
-    labels = np.asarray([(c * 7 + i) % 2 for i, c in enumerate(cluster_numbers)])
-    fold = benchmark.cluster_folds(clusters, labels, k, seed)
-    assert set(fold.tolist()) <= set(range(k))
-    for cluster in set(clusters):
-        assert len({f for f, c in zip(fold, clusters, strict=True) if c == cluster}) == 1
-    np.testing.assert_array_equal(fold, benchmark.cluster_folds(clusters, labels, k, seed))
-
-
-def test_random_folds_are_stratified_and_cover_everything() -> None:
-    labels = np.array([0, 1] * 50)
-    fold = benchmark.random_folds(labels, 5, seed=0)
-    assert sorted(np.bincount(fold).tolist()) == [20] * 5
-    assert all(labels[fold == f].sum() == 10 for f in range(5))
 
 
 @pytest.fixture()
@@ -73,6 +52,7 @@ def test_cli_cross_validation_end_to_end(planted_folder: Path, tmp_path: Path, c
     assert main(args) == 0
     summary = capsys.readouterr().out
     assert "| PLANTED | random | rpiseq-rf |" in summary and "| PLANTED | cluster | pair-rate |" in summary
+    assert "| fit s | predict s |" in summary
     for name in (
         "summary.md",
         "summary.csv",
@@ -91,9 +71,14 @@ def test_cli_cross_validation_end_to_end(planted_folder: Path, tmp_path: Path, c
     }
     runs = (out / "runs.csv").read_text().splitlines()
     assert len(runs) == 1 + 2 * 3 * 3  # header + schemes x folds x methods
-    # Rerunning reuses every saved fit and gives the same table.
+    assert manifest["fits"] == {"computed": 18, "reused": 0} and manifest["reused_fits"] == []
+    # Rerunning reuses every saved fit, gives the same table and keeps the first run's start time.
     assert main(args) == 0
     assert capsys.readouterr().out.split("| fit s |")[0] == summary.split("| fit s |")[0]
+    resumed = json.loads((out / "manifest.json").read_text())
+    assert resumed["fits"] == {"computed": 0, "reused": 18}
+    assert "PLANTED/random/seed0/fold0/rpiseq-rf" in resumed["reused_fits"]
+    assert resumed["started"] == manifest["started"] <= resumed["this_run_started"]
     rows = {(r.split(",")[1], r.split(",")[2]): r for r in (out / "summary.csv").read_text().splitlines()[1:]}
     auroc_col = (out / "summary.csv").read_text().splitlines()[0].split(",").index("auroc_mean")
     assert float(rows[("random", "rpiseq-rf")].split(",")[auroc_col]) > 0.7
@@ -106,6 +91,47 @@ def test_cli_bad_input(tmp_path: Path, capsys) -> None:
     assert "unknown method" in capsys.readouterr().err
 
 
+def test_one_class_set_is_refused_before_any_fit(tmp_path: Path, capsys) -> None:
+    interactions, rna, protein = planted_tables(n_rna=8, n_protein=8)
+    positives = interactions.filter(pc.equal(interactions.column("label"), 1))
+    folder = PairsFolder(positives, rna, protein).write(tmp_path / "POSITIVES")
+    out = tmp_path / "bench"
+    assert main(["benchmark", "--cv-set", str(folder), "-o", str(out), "-m", "rpiseq-rf", "--scheme", "random"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "all" in err[0] and "pairs are positive" in err[0] and "POSITIVES" in err[0]
+    assert not (out / "runs").exists()
+
+
+def test_bad_param_is_refused_before_any_fit(planted_folder: Path, tmp_path: Path, capsys) -> None:
+    args = ["benchmark", "--cv-set", str(planted_folder), "-o", str(tmp_path / "b"), "-m", "xrpi",
+            "--param", "xrpi.n_trees=5"]
+    assert main(args) == 2
+    assert "--param for xrpi" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_sigterm_ends_the_workers(planted_folder: Path, tmp_path: Path) -> None:
+    """A benchmark killed with SIGTERM takes its joblib worker processes with it."""
+    import psutil
+
+    command = [sys.executable, "-m", "rpiembeddor_hf.cli", "benchmark", "--cv-set", str(planted_folder),
+               "-o", str(tmp_path / "b"), "-m", "rpiseq-rf", "--param", "rpiseq-rf.n_estimators=100000",
+               "--scheme", "random", "--folds", "2", "--jobs", "2"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(process.pid)
+    deadline = time.monotonic() + 120
+    workers: list[psutil.Process] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        time.sleep(0.5)
+        workers = [p for p in parent.children(recursive=True) if "loky" in " ".join(p.cmdline())]
+    assert workers, "no joblib workers started"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) != 0
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive, f"workers still running: {[p.pid for p in alive]}"
+
+
 def test_published_numbers_in_summary() -> None:
     from rpiembeddor_hf.baselines.published import published
 
@@ -115,7 +141,7 @@ def test_published_numbers_in_summary() -> None:
 
 @pytest.mark.skipif(not (SHARED_DATA / "RPI488").is_dir(), reason="shared benchmark data not present")
 def test_rpi488_loads_with_published_counts() -> None:
-    name, data, info = benchmark.load_pairs(SHARED_DATA / "RPI488")
+    name, data, info = load_pairs(SHARED_DATA / "RPI488")
     assert name == "RPI488"
     assert len(data) == 486  # 488 rows, one pair listed three times
     assert info["files"]["pairs.tsv"]

@@ -16,11 +16,18 @@ TINY = {
     "ipminer": {"n_estimators": 25, "pretrain_epochs": 3, "finetune_epochs": 5, "hidden": [16, 8]},
     "xrpi": {"n_estimators": 20},
 }
-LEARNING = ["pair-rate", "nearest-neighbour", "rpiseq-rf", "rpiseq-svm", "ipminer", "xrpi"]
+LEARNING = ["pair-rate", "nearest-neighbour", "rpiseq-rf", "rpiseq-svm", "ipminer", "xrpi", "embedding-mlp"]
 
 
 def _fit(name: str, train: PairData, seed: int = 0):
-    return make_method(name, seed=seed, **TINY.get(name, {})).fit(train)
+    return make_method(name, random_state=seed, **TINY.get(name, {})).fit(train.to_frame(), train.y)
+
+
+def _positive(model, test: PairData) -> np.ndarray:
+    proba = model.predict_proba(test.to_frame())
+    assert proba.shape == (len(test), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    return proba[:, 1]
 
 
 def test_all_methods_registered() -> None:
@@ -30,8 +37,7 @@ def test_all_methods_registered() -> None:
 @pytest.mark.parametrize("name", LEARNING)
 def test_beats_chance_on_planted_signal(name: str, planted_split: tuple[PairData, PairData]) -> None:
     train, test = planted_split
-    probs = _fit(name, train).predict_proba(test)
-    assert probs.shape == (len(test),)
+    probs = _positive(_fit(name, train), test)
     assert np.all((probs >= 0) & (probs <= 1))
     auroc = roc_auc_score(test.y, probs)
     accuracy = ((probs >= 0.5) == test.y).mean()
@@ -41,29 +47,30 @@ def test_beats_chance_on_planted_signal(name: str, planted_split: tuple[PairData
 
 def test_constant_baselines(planted_split: tuple[PairData, PairData]) -> None:
     train, test = planted_split
-    assert np.all(_fit("all-positive", train).predict_proba(test) == 1.0)
-    assert np.all(_fit("all-negative", train).predict_proba(test) == 0.0)
+    assert np.all(_positive(_fit("all-positive", train), test) == 1.0)
+    assert np.all(_positive(_fit("all-negative", train), test) == 0.0)
 
 
-@pytest.mark.parametrize("name", [*LEARNING, "all-positive"])
+@pytest.mark.parametrize("name", [*LEARNING, "all-positive", "embedding-logreg"])
 def test_saved_model_reloads_to_identical_predictions(
     name: str, planted_split: tuple[PairData, PairData], tmp_path: Path
 ) -> None:
     train, test = planted_split
     model = _fit(name, train)
-    before = model.predict_proba(test)
+    before = _positive(model, test)
     model.save(tmp_path / name)
     assert not list((tmp_path / name).glob("*.pkl")) and not list((tmp_path / name).glob("*.pickle"))
     reloaded = load_method(tmp_path / name)
     assert type(reloaded) is type(model)
-    np.testing.assert_array_equal(reloaded.predict_proba(test), before)
+    assert reloaded.get_params() == json.loads(json.dumps(model.get_params()))  # tuples come back as lists
+    np.testing.assert_array_equal(_positive(reloaded, test), before)
 
 
-@pytest.mark.parametrize("name", ["rpiseq-rf", "ipminer", "xrpi", "rpiseq-svm"])
+@pytest.mark.parametrize("name", ["rpiseq-rf", "ipminer", "xrpi", "rpiseq-svm", "embedding-mlp"])
 def test_seeded(name: str, planted_split: tuple[PairData, PairData]) -> None:
     train, test = planted_split
     np.testing.assert_array_equal(
-        _fit(name, train, seed=3).predict_proba(test), _fit(name, train, seed=3).predict_proba(test)
+        _positive(_fit(name, train, seed=3), test), _positive(_fit(name, train, seed=3), test)
     )
 
 
@@ -82,14 +89,17 @@ def test_untrusted_skops_type_is_refused(planted_split: tuple[PairData, PairData
 def test_load_method_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a saved method"):
         load_method(tmp_path)
-    (tmp_path / "method.json").write_text(json.dumps({"method": "nope", "params": {}, "format_version": 1}))
+    (tmp_path / "method.json").write_text(json.dumps({"method": "nope", "params": {}, "format_version": 2}))
     with pytest.raises(InputError, match="unknown method"):
+        load_method(tmp_path)
+    (tmp_path / "method.json").write_text(json.dumps({"method": "xrpi", "params": {"seed": 0}, "format_version": 1}))
+    with pytest.raises(InputError, match="format version 1"):
         load_method(tmp_path)
 
 
 def test_pair_rate_needs_groups(planted: PairData) -> None:
     with pytest.raises(InputError, match="rna_family"):
-        make_method("pair-rate").fit(planted.with_groups(None, None))
+        make_method("pair-rate").fit(planted.with_groups(None, None).to_frame(), planted.y)
 
 
 def test_missing_sequence_is_a_clear_error(planted: PairData) -> None:
@@ -108,8 +118,8 @@ def test_rpiembeddor_method_learns_and_reloads(tmp_path: Path) -> None:
     train, test = data.subset(np.sort(order[:cut])), data.subset(np.sort(order[cut:]))
     model = make_method("rpiembeddor", epochs=15, warmup_steps=10, learning_rate=3e-3, validation_fraction=0.0,
                         model={"d_model": 32, "dim_feedforward": 16, "pooling": "mean", "dropout": 0.0})
-    probs = model.fit(train).predict_proba(test)
+    probs = _positive(model.fit(train.to_frame(), train.y), test)
     assert roc_auc_score(test.y, probs) > 0.75
     model.save(tmp_path / "m")
     assert (tmp_path / "m" / "model" / "model.safetensors").is_file()
-    np.testing.assert_array_equal(load_method(tmp_path / "m").predict_proba(test), probs)
+    np.testing.assert_array_equal(_positive(load_method(tmp_path / "m"), test), probs)
