@@ -81,10 +81,10 @@ class RPIembeddorMethod(PairClassifier):
         return stores[0], stores[1]
 
     def _pairs(self, data: PairData, name: str, with_labels: bool) -> Any:
-        from rpiembeddor_hf.data import PairData as EmbeddedPairData
+        from rpiembeddor_hf.data import EmbeddedPairDataset
 
         rna_store, protein_store = self._stores(data)
-        return EmbeddedPairData(_interactions(data, with_labels), rna_store, protein_store, name=name,
+        return EmbeddedPairDataset(_interactions(data, with_labels), rna_store, protein_store, name=name,
                                 max_length=self.max_length, require_labels=with_labels)
 
     def fit(self, data: PairData) -> RPIembeddorMethod:
