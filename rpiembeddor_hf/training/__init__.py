@@ -31,4 +31,11 @@ from rpiembeddor_hf.training.loop import make_accelerator, train_model
 from rpiembeddor_hf.training.results import TrainingResult
 from rpiembeddor_hf.training.seeds import SeedsResult, train_seeds
 
-__all__ = ["SeedsResult", "TrainingConfig", "TrainingResult", "make_accelerator", "train_model", "train_seeds"]
+__all__ = [
+    "SeedsResult",
+    "TrainingConfig",
+    "TrainingResult",
+    "make_accelerator",
+    "train_model",
+    "train_seeds",
+]

@@ -77,7 +77,7 @@ class TrainerState:
     history: list[dict[str, Any]] = field(default_factory=list)
 
     def improves(self, value: float) -> bool:
-        """Whether ``value`` (larger is better) beats the best checkpoint so far (the first epoch always does)."""
+        """Whether ``value`` (larger is better) beats the best so far (the first one always does)."""
         return self.best_value is None or value > self.best_value
 
     @classmethod

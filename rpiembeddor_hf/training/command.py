@@ -25,6 +25,7 @@ from rpiembeddor_hf.configuration_rpiembeddor import RPIembeddorConfig
 from rpiembeddor_hf.data import EmbeddedPairDataset, EmbeddingSource, read_tables, split_files
 from rpiembeddor_hf.training.config import TrainingConfig
 from rpiembeddor_hf.training.seeds import train_seeds
+from rpiembeddor_hf.training.settings import read_settings
 
 #: ``--seeds 1 2 3``: Click options take one value, so the further seeds arrive as extra arguments.
 TRAIN_CONTEXT = {"allow_extra_args": True}
@@ -48,12 +49,13 @@ def _data_options(
     data: Annotated[
         Path | None,
         typer.Option(
-            help="Split folder ({train,validation,test}.parquet + sequence tables) or published dataset folder."
+            help="Split folder ({train,validation,test}.parquet + sequence tables) or published dataset "
+            "folder."
         ),
     ] = None,
-    config_name: Annotated[str, typer.Option("--config", help="Config (sub-folder) of a published dataset.")] = (
-        "interactions"
-    ),
+    config_name: Annotated[
+        str, typer.Option("--config", help="Config (sub-folder) of a published dataset.")
+    ] = ("interactions"),
     train: Annotated[
         Path | None, typer.Option("--train", help="Training interactions Parquet (overrides --data's).")
     ] = None,
@@ -64,7 +66,8 @@ def _data_options(
         Path | None, typer.Option(help="Test interactions Parquet (scored once with the best checkpoint).")
     ] = None,
     rna_embeddings: Annotated[
-        list[Path] | None, typer.Option(help="RNA embedding Parquet file(s) or folder(s) (embeddings schema).")
+        list[Path] | None,
+        typer.Option(help="RNA embedding Parquet file(s) or folder(s) (embeddings schema)."),
     ] = None,
     protein_embeddings: Annotated[
         list[Path] | None, typer.Option(help="Protein embedding Parquet file(s) or folder(s).")
@@ -76,10 +79,14 @@ def _data_options(
             "sequence table)."
         ),
     ] = "stored",
-    protein_embedding: Annotated[str, typer.Option(help="stored | onehot | random, for proteins.")] = "stored",
+    protein_embedding: Annotated[
+        str, typer.Option(help="stored | onehot | random, for proteins.")
+    ] = "stored",
     rna_sequences: Annotated[
         Path | None,
-        typer.Option(help="RNA sequence table for onehot/random (default: rna_sequences.parquet beside the splits)."),
+        typer.Option(
+            help="RNA sequence table for onehot/random (default: rna_sequences.parquet beside the splits)."
+        ),
     ] = None,
     protein_sequences: Annotated[
         Path | None, typer.Option(help="Protein sequence table for onehot/random.")
@@ -89,14 +96,23 @@ def _data_options(
         list[int] | None,
         typer.Option(
             "--seeds",
-            help="Training seed(s); several give mean ± std (paper: 1 2 3). Repeat the option or list them after it.",
+            help="Training seed(s); several give mean ± std (paper: 1 2 3). Repeat the option or list them "
+            "after it.",
+        ),
+    ] = None,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML file of training and model settings (keys: the option names, e.g. learning_rate: "
+            "5.0e-4); options given on the command line win."
         ),
     ] = None,
 ) -> None:
-    """Where the data comes from: the options that are not configuration fields (signature only)."""
+    """Where the data comes from, the seeds and the settings file: the options that are not configuration
+    fields (signature only)."""
 
 
-# -- options generated from the configuration classes ---------------------------------------------------------
+# -- options generated from the configuration classes --------------------------------------------------------
 def _dashed(name: str) -> str:
     return "--" + name.replace("_", "-")
 
@@ -110,7 +126,9 @@ def _option_names(name: str, annotation: Any, default: Any, explicit: str | None
     return (_dashed(name),)
 
 
-def _parameter(name: str, annotation: Any, default: Any, names: tuple[str, ...], help: str) -> inspect.Parameter:  # noqa: A002
+def _parameter(
+    name: str, annotation: Any, default: Any, names: tuple[str, ...], help: str
+) -> inspect.Parameter:  # noqa: A002
     empty = default is dataclasses.MISSING or default is inspect.Parameter.empty
     return inspect.Parameter(
         name,
@@ -196,20 +214,24 @@ def build_command(body: Callable[[typer.Context, dict[str, Any]], None]) -> Call
     return command
 
 
-# -- the command itself -------------------------------------------------------------------------------------
+# -- the command itself --------------------------------------------------------------------------------------
 def _run(ctx: typer.Context, options: dict[str, Any]) -> None:
-    """Train RPIembeddor (paper defaults) with Accelerate; run under `accelerate launch` for several GPUs/CPUs.
+    """Train RPIembeddor (paper defaults) with Accelerate; `accelerate launch` it for several GPUs/CPUs.
 
     Prints the validation/test table (mean ± std over seeds, beside the trivial baselines) on stdout.
     """
     logging.getLogger("accelerate").setLevel(logging.WARNING)  # its per-save INFO lines drown the progress
     data = {p.name: options.pop(p.name) for p in _data_parameters()}
+    if data["config_file"] is not None:
+        options.update(_file_settings(ctx, data["config_file"]))
     training = {f.name: options.pop(f.name) for f in dataclasses.fields(TrainingConfig) if f.name in options}
     files = resolve_splits(data["data"], data["config_name"], data["train"], data["validation"], data["test"])
     splits = load_pair_splits(
         files,
         EmbeddingSource(data["rna_embedding"], data["rna_embeddings"] or (), data["rna_sequences"]),
-        EmbeddingSource(data["protein_embedding"], data["protein_embeddings"] or (), data["protein_sequences"]),
+        EmbeddingSource(
+            data["protein_embedding"], data["protein_embeddings"] or (), data["protein_sequences"]
+        ),
         data["data"] if data["data"] is not None else files["train"][0].parent,
         max_length=training["max_length"],
         embedding_seed=data["embedding_seed"],
@@ -222,13 +244,17 @@ def _run(ctx: typer.Context, options: dict[str, Any]) -> None:
         protein_embedding_model=_embedder_name(data["protein_embedding"], train_data.protein_store),
         **options,
     )
-    described = str(data["data"]) if data["data"] is not None else ", ".join(str(p[0]) for p in files.values())
+    described = (
+        str(data["data"]) if data["data"] is not None else ", ".join(str(p[0]) for p in files.values())
+    )
     config = TrainingConfig(
         **{**training, "dataset_version": training["dataset_version"] or dataset_version(data["data"])},
         data_description=described,
     )
     seeds = all_seeds(data["seeds"], ctx.args)
-    result = train_seeds(train_data, splits.get("validation"), model_config, config, seeds, test=splits.get("test"))
+    result = train_seeds(
+        train_data, splits.get("validation"), model_config, config, seeds, test=splits.get("test")
+    )
     from accelerate import PartialState
 
     if PartialState().is_main_process:
@@ -238,11 +264,26 @@ def _run(ctx: typer.Context, options: dict[str, Any]) -> None:
 train_command = build_command(_run)
 
 
-# -- inputs ---------------------------------------------------------------------------------------------------
+def _file_settings(ctx: typer.Context, path: Path) -> dict[str, Any]:
+    """The settings of ``--config-file`` that the command line does not set itself."""
+    kinds = {p.name: typing.get_args(p.annotation)[0] for p in [*training_parameters(), *model_parameters()]}
+    kinds.pop("output_dir")
+    settings = read_settings(path, kinds)
+    return {k: v for k, v in settings.items() if not _given(ctx, k)}
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether option ``name`` was typed on the command line (by name: Typer ships its own Click)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+# -- inputs --------------------------------------------------------------------------------------------------
 def resolve_splits(
     data: Path | None, config_name: str, train: Path | None, validation: Path | None, test: Path | None
 ) -> dict[str, list[Path]]:
-    """The interactions files of each split: ``--data``'s, replaced by ``--train`` / ``--validation`` / ``--test``."""
+    """The interactions files of each split: ``--data``'s, replaced by ``--train`` / ``--validation`` /
+    ``--test``."""
     files = split_files(data, config_name) if data is not None else {}
     for split, path in (("train", train), ("validation", validation), ("test", test)):
         if path is not None:
@@ -266,14 +307,20 @@ def load_pair_splits(
         for column in ("pair_id", "rna_id", "protein_id", "label"):
             if column not in table.column_names:
                 raise InputError(f"{files[split][0]}: interactions table lacks column {column!r}")
-    ids = {m: [i for t in tables.values() for i in t.column(f"{m}_id").to_pylist()] for m in ("rna", "protein")}
+    ids = {
+        m: [i for t in tables.values() for i in t.column(f"{m}_id").to_pylist()] for m in ("rna", "protein")
+    }
     stores = {
         "rna": rna_source.open("rna", data_dir, ids["rna"], embedding_seed),
         "protein": protein_source.open("protein", data_dir, ids["protein"], embedding_seed),
     }
     return {
         split: EmbeddedPairDataset(
-            table, stores["rna"], stores["protein"], name=f"{split} ({files[split][0].name})", max_length=max_length
+            table,
+            stores["rna"],
+            stores["protein"],
+            name=f"{split} ({files[split][0].name})",
+            max_length=max_length,
         )
         for split, table in tables.items()
     }

@@ -51,7 +51,9 @@ class TrainingConfig:
     seed: int = _option(1, "Training seed.", cli=None)
     gradient_accumulation_steps: int = _option(1, "Batches per optimizer update.")
     mixed_precision: str = _option("no", "no | fp16 | bf16.")
-    max_grad_norm: float | None = _option(None, "Clip gradients to this norm (off by default, as in the paper).")
+    max_grad_norm: float | None = _option(
+        None, "Clip gradients to this norm (off by default, as in the paper)."
+    )
     max_length: int | None = _option(None, "Truncate longer sequences to this many residues.")
     group_by_length: bool = _option(True, "Batch pairs of similar length together (less padding).")
     best_metric: str = _option(
@@ -71,11 +73,15 @@ class TrainingConfig:
         None, "Stop after this many epochs (the schedule still spans --epochs); continue with --resume."
     )
     tensorboard: bool = _option(False, "Log to <out>/logs for TensorBoard.")
-    show_progress: bool = _option(True, "Progress bars (on the main process).", cli="--progress/--no-progress")
+    show_progress: bool = _option(
+        True, "Progress bars (on the main process).", cli="--progress/--no-progress"
+    )
     dataset_version: str | None = _option(
         None, "Dataset version for the model card (default: from <data>/manifest.json)."
     )
-    data_description: str | None = _option(None, "What the model was trained on, for the model card.", cli=None)
+    data_description: str | None = _option(
+        None, "What the model was trained on, for the model card.", cli=None
+    )
 
     def check(self) -> None:
         """Refuse impossible settings with one clear line before anything is trained."""
@@ -93,14 +99,15 @@ class TrainingConfig:
             raise InputError("warm-up steps must be >= 0 and the learning rate positive")
         if self.threshold_metric not in THRESHOLD_METRICS:
             raise InputError(
-                f"threshold metric must be one of {', '.join(THRESHOLD_METRICS)}, not {self.threshold_metric!r}"
+                f"threshold metric must be one of {', '.join(THRESHOLD_METRICS)}, "
+                f"not {self.threshold_metric!r}"
             )
         if not 0.0 <= self.threshold <= 1.0:
             raise InputError(f"threshold must be between 0 and 1, not {self.threshold}")
 
     @property
     def last_epoch(self) -> int:
-        """The epoch this run stops after (``stop_after_epochs`` cuts a run short; the schedule is unchanged)."""
+        """The epoch this run stops after (``stop_after_epochs`` cuts it short; the schedule is unchanged)."""
         if self.stop_after_epochs is None:
             return self.epochs
         return min(self.epochs, self.stop_after_epochs)

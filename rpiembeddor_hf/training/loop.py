@@ -55,7 +55,9 @@ def make_accelerator(config: TrainingConfig, find_unused_parameters: bool = True
 
     if config.tensorboard and importlib.util.find_spec("tensorboard") is None:
         # Accelerate would silently log nothing; say what is missing instead.
-        raise InputError("--tensorboard needs the tensorboard package: pip install 'rnainteract[tensorboard]'")
+        raise InputError(
+            "--tensorboard needs the tensorboard package: pip install 'rnainteract[tensorboard]'"
+        )
     return Accelerator(
         mixed_precision=config.mixed_precision,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
@@ -124,13 +126,17 @@ def _prepare(
 
     set_seed(config.seed)
     model = RPIembeddorModel(model_config)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
     sampler = LengthGroupedBatchSampler(
         train.pair_lengths(), config.batch_size, seed=config.seed, group_by_length=config.group_by_length
     )
     loader = torch.utils.data.DataLoader(train, batch_sampler=sampler, collate_fn=train.collate)
     updates_per_epoch = math.ceil(len(sampler) / config.gradient_accumulation_steps)
-    scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, updates_per_epoch * config.epochs)
+    scheduler = get_cosine_schedule_with_warmup(
+        optimizer, config.warmup_steps, updates_per_epoch * config.epochs
+    )
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     if config.tensorboard:
         scalars = {k: v for k, v in asdict(config).items() if isinstance(v, int | float | str | bool)}
@@ -197,7 +203,9 @@ def _validate_epoch(
     checkpoint maximises (minus the training loss without a validation split)."""
     if validation is None:
         return selection_value(None, config.best_metric, record["train_loss"])
-    preds = predict(run.model, validation, config.batch_size, run.accelerator, show_progress=config.show_progress)
+    preds = predict(
+        run.model, validation, config.batch_size, run.accelerator, show_progress=config.show_progress
+    )
     metrics = evaluation_report(validation.name, preds.labels, preds.probabilities, config.threshold).model
     record["validation_loss"] = binary_cross_entropy(preds.labels, preds.probabilities)
     record["validation"] = metrics
@@ -227,7 +235,9 @@ def _end_epoch(
 def _scalars(record: dict[str, Any]) -> dict[str, float]:
     scalars = {"train/loss": record["train_loss"], "train/learning_rate": record["learning_rate"]}
     validation = record.get("validation", {})
-    scalars.update({f"validation/{k}": v for k, v in validation.items() if k in METRIC_NAMES and v is not None})
+    scalars.update(
+        {f"validation/{k}": v for k, v in validation.items() if k in METRIC_NAMES and v is not None}
+    )
     return scalars
 
 
@@ -236,5 +246,7 @@ def _log_epoch(record: dict[str, Any], config: TrainingConfig) -> None:
     if "validation" in record:
         v = record["validation"]
         shown = {k: v.get(k) for k in ("auroc", "auprc", "f1", "mcc")}
-        text += ", validation " + ", ".join(f"{k} {'n/a' if x is None else f'{x:.3f}'}" for k, x in shown.items())
+        text += ", validation " + ", ".join(
+            f"{k} {'n/a' if x is None else f'{x:.3f}'}" for k, x in shown.items()
+        )
     log.info(text)

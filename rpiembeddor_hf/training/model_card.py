@@ -23,7 +23,9 @@ TEMPLATE = "model_card.md.j2"
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FunctionLoader(
-            lambda name: resources.files("rpiembeddor_hf").joinpath("templates", name).read_text(encoding="utf-8")
+            lambda name: (
+                resources.files("rpiembeddor_hf").joinpath("templates", name).read_text(encoding="utf-8")
+            )
         ),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -96,7 +96,11 @@ def _split_reports(
     reports = {}
     for role, preds in scored.items():
         reports[role] = evaluation_report(
-            named[role].name, preds.labels, preds.probabilities, choice.threshold, threshold_source=choice.source
+            named[role].name,
+            preds.labels,
+            preds.probabilities,
+            choice.threshold,
+            threshold_source=choice.source,
         )
         if out is not None:
             write_report(reports[role], preds, out / "evaluation" / role)

@@ -78,7 +78,9 @@ def train_seeds(
     for seed in seeds:
         folder = base / f"seed-{seed}" if len(seeds) > 1 else base
         seed_config = replace(config, output_dir=folder, seed=seed)
-        runs[seed] = train_model(train, validation, model_config, seed_config, test=test, accelerator=accelerator)
+        runs[seed] = train_model(
+            train, validation, model_config, seed_config, test=test, accelerator=accelerator
+        )
     result = SeedsResult(runs)
     for split, data in (("validation", validation), ("test", test)):
         result.summary.update(_split_summary(split, data, list(runs.values()), config.threshold))
@@ -100,5 +102,3 @@ def _split_summary(
         split: per_seed[0] if len(per_seed) == 1 else mean_std(per_seed),
         f"{split}_baselines": baselines,
     }
-
-
