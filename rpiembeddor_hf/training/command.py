@@ -127,14 +127,15 @@ def _option_names(name: str, annotation: Any, default: Any, explicit: str | None
 
 
 def _parameter(
-    name: str, annotation: Any, default: Any, names: tuple[str, ...], help: str
-) -> inspect.Parameter:  # noqa: A002
+    name: str, annotation: Any, default: Any, names: tuple[str, ...], text: str
+) -> inspect.Parameter:
+    """A keyword parameter ``name: Annotated[annotation, typer.Option(*names, help=text)] = default``."""
     empty = default is dataclasses.MISSING or default is inspect.Parameter.empty
     return inspect.Parameter(
         name,
         inspect.Parameter.KEYWORD_ONLY,
         default=inspect.Parameter.empty if empty else default,
-        annotation=Annotated[annotation, typer.Option(*names, help=help)],
+        annotation=Annotated[annotation, typer.Option(*names, help=text)],
     )
 
 
@@ -237,13 +238,7 @@ def _run(ctx: typer.Context, options: dict[str, Any]) -> None:
         embedding_seed=data["embedding_seed"],
     )
     train_data = splits["train"]
-    model_config = RPIembeddorConfig(
-        rna_embedding_dim=train_data.rna_store.dim,
-        protein_embedding_dim=train_data.protein_store.dim,
-        rna_embedding_model=_embedder_name(data["rna_embedding"], train_data.rna_store),
-        protein_embedding_model=_embedder_name(data["protein_embedding"], train_data.protein_store),
-        **options,
-    )
+    model_config = _model_config(train_data, data["rna_embedding"], data["protein_embedding"], options)
     described = (
         str(data["data"]) if data["data"] is not None else ", ".join(str(p[0]) for p in files.values())
     )
@@ -347,6 +342,22 @@ def all_seeds(seeds: list[int] | None, extra: list[str]) -> list[int]:
     if extra and not seeds:
         raise InputError(f"unexpected argument(s) {' '.join(extra)}")
     return out or [1]
+
+
+def _model_config(
+    train: EmbeddedPairDataset, rna_source: str, protein_source: str, options: dict[str, Any]
+) -> RPIembeddorConfig:
+    """The architecture options with the input widths and embedder names of the training data."""
+    try:
+        return RPIembeddorConfig(
+            rna_embedding_dim=train.rna_store.dim,
+            protein_embedding_dim=train.protein_store.dim,
+            rna_embedding_model=_embedder_name(rna_source, train.rna_store),
+            protein_embedding_model=_embedder_name(protein_source, train.protein_store),
+            **options,
+        )
+    except ValueError as err:
+        raise InputError(f"model settings: {err}") from None
 
 
 def _embedder_name(source: str, store: Any) -> str | None:

@@ -24,9 +24,9 @@ from rpiembeddor_hf.thresholds import THRESHOLD_METRICS
 MIXED_PRECISION = ("no", "fp16", "bf16")
 
 
-def _option(default: Any, help: str, cli: str | None = "") -> Any:  # noqa: A002 - the metadata key
+def _option(default: Any, text: str, cli: str | None = "") -> Any:
     """A field with a default and the help text of its command-line option (``cli``: its name, if unusual)."""
-    metadata: dict[str, Any] = {"help": help}
+    metadata: dict[str, Any] = {"help": text}
     if cli != "":
         metadata["cli"] = cli
     return field(default=default, metadata=metadata)

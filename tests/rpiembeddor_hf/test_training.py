@@ -107,6 +107,8 @@ def test_bad_input_is_one_line_and_exit_2(toy_data, tmp_path, capsys):
     assert "no rna embeddings given" in capsys.readouterr().err
     assert main(["train", *_args(toy_data, tmp_path / "z", "--seeds", "1", "oops")]) == 2
     assert "unexpected argument 'oops'" in capsys.readouterr().err
+    assert main(["train", *_args(toy_data, tmp_path / "w", "--pooling", "max")]) == 2
+    assert "model settings: pooling must be one of" in capsys.readouterr().err.strip().splitlines()[-1]
 
 
 def test_onehot_ablation_trains_and_evaluates(toy_data, tmp_path, capsys):
