@@ -3,7 +3,8 @@
 The training options come from ``dataclasses.fields(TrainingConfig)`` (help in each field's metadata) and
 the architecture options from the parameters of ``RPIembeddorConfig.__init__`` (help from its docstring),
 so every default is declared once, where the configuration is, and a new field is a new option. Only the
-options that say where the data is (and the list of seeds) are declared here.
+options that say where the data is, the list of seeds and ``--config-file`` (:mod:`.settings`) are declared
+here.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ NOT_MODEL_OPTIONS = frozenset(
 MODEL_OPTION_ALIASES = {"num_attention_heads": "--heads", "num_layers": "--layers"}
 
 
-def _data_options(
+def _command_options(
     data: Annotated[
         Path | None,
         typer.Option(
@@ -188,18 +189,20 @@ def model_parameters() -> list[inspect.Parameter]:
     return out
 
 
-def _data_parameters() -> list[inspect.Parameter]:
-    hints = typing.get_type_hints(_data_options, include_extras=True)
+def _command_parameters() -> list[inspect.Parameter]:
+    """The parameters of :func:`_command_options` (data, seeds, settings file), keyword-only."""
+    hints = typing.get_type_hints(_command_options, include_extras=True)
     return [
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints[p.name])
-        for p in inspect.signature(_data_options).parameters.values()
+        for p in inspect.signature(_command_options).parameters.values()
     ]
 
 
 def build_command(body: Callable[[typer.Context, dict[str, Any]], None]) -> Callable[..., None]:
-    """A Typer command whose options are the data options, the training fields and the model parameters."""
+    """A Typer command whose options are the command's own (data, seeds, settings file), the training fields
+    and the model parameters; ``body(ctx, options)`` receives them all by name."""
     context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
-    parameters = [context, *_data_parameters(), *training_parameters(), *model_parameters()]
+    parameters = [context, *_command_parameters(), *training_parameters(), *model_parameters()]
     names = [p.name for p in parameters]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
@@ -222,7 +225,7 @@ def _run(ctx: typer.Context, options: dict[str, Any]) -> None:
     Prints the validation/test table (mean ± std over seeds, beside the trivial baselines) on stdout.
     """
     logging.getLogger("accelerate").setLevel(logging.WARNING)  # its per-save INFO lines drown the progress
-    data = {p.name: options.pop(p.name) for p in _data_parameters()}
+    data = {p.name: options.pop(p.name) for p in _command_parameters()}
     if data["config_file"] is not None:
         options.update(_file_settings(ctx, data["config_file"]))
     training = {f.name: options.pop(f.name) for f in dataclasses.fields(TrainingConfig) if f.name in options}
