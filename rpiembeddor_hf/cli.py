@@ -32,9 +32,10 @@ def version_command() -> None:
 def _register_commands() -> None:
     """Attach the sub-commands (train, evaluate, predict, benchmark) defined beside their code."""
     app.command("predict")(predict_cli.predict_command)
-    from rpiembeddor_hf import evaluation, training
+    from rpiembeddor_hf import evaluation
+    from rpiembeddor_hf.training import command as training_command
 
-    app.command("train", context_settings=training.TRAIN_CONTEXT)(training.train_command)
+    app.command("train", context_settings=training_command.TRAIN_CONTEXT)(training_command.train_command)
     app.command("evaluate")(evaluation.evaluate_command)
     from rpiembeddor_hf.benchmark.cli import benchmark_command
 

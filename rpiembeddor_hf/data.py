@@ -1,10 +1,11 @@
 """Pairs for RPIembeddor: interactions tables joined with embedding stores, checked, and batched.
 
-* :class:`PairData` joins one interactions table (``pair_id``, ``rna_id``, ``protein_id``, ``label``) with
-  an RNA and a protein :class:`~rnainteract_builder.contract.embedding_store.EmbeddingStore` and checks everything a
-  training step would trip over *before* the first step: missing embedding ids, embedding width different
-  from the model's, NaN / infinite values, empty sequences, labels outside {0, 1}. Each problem is one
-  :class:`InputError` naming the table, the row and the id.
+* :class:`EmbeddedPairDataset` (a torch ``Dataset`` of one split) joins one interactions table (``pair_id``,
+  ``rna_id``, ``protein_id``, ``label``) with an RNA and a protein
+  :class:`~rnainteract_builder.contract.embedding_store.EmbeddingStore` and checks everything a training step
+  would trip over *before* the first step: missing embedding ids, embedding width different from the model's,
+  NaN / infinite values, empty sequences, labels outside {0, 1}. Each problem is one :class:`InputError`
+  naming the table, the row and the id.
 * Batches are padded dynamically (to the longest RNA / protein in the batch, never to a fixed 1024) and
   :class:`LengthGroupedBatchSampler` puts pairs of similar length together (seeded, reshuffled per epoch),
   so little compute goes to padding. ``max_length`` optionally truncates longer sequences.
@@ -38,7 +39,7 @@ SPLITS = ("train", "validation", "test")
 EMBEDDING_SOURCES = ("stored", "onehot", "random")
 
 
-class PairData(torch.utils.data.Dataset):
+class EmbeddedPairDataset(torch.utils.data.Dataset):
     """One split: interactions joined with embeddings; items are row indices, :meth:`collate` pads them."""
 
     def __init__(
@@ -168,8 +169,8 @@ class LengthGroupedBatchSampler(torch.utils.data.Sampler[list[int]]):
     plain shuffled batches.
 
     ``lengths`` is one length per pair, or ``(pairs, 2)`` RNA and protein lengths
-    (:meth:`PairData.pair_lengths`). A batch pads each molecule to its own longest, so with two lengths
-    each mega-batch is sorted by RNA length, cut into groups of ``molecule_groups`` batches, and each
+    (:meth:`EmbeddedPairDataset.pair_lengths`). A batch pads each molecule to its own longest, so with two
+    lengths each mega-batch is sorted by RNA length, cut into groups of ``molecule_groups`` batches, and each
     group sorted by protein length: both paddings stay small (sorting by the sum lets a long RNA with a
     short protein share a batch with a short RNA and a long protein, which pads both).
     """
@@ -236,7 +237,7 @@ class LengthGroupedBatchSampler(torch.utils.data.Sampler[list[int]]):
         yield from self.batches()
 
 
-def length_sorted_order(data: PairData) -> list[int]:
+def length_sorted_order(data: EmbeddedPairDataset) -> list[int]:
     """Row order for evaluation: by length, so fixed-size sequential batches pad little."""
     return np.argsort(-data.lengths(), kind="stable").tolist()
 

@@ -13,9 +13,9 @@ where it came from.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,15 +27,16 @@ import torch
 import typer
 
 from rnainteract_builder.contract.errors import InputError
-from rnainteract_builder.contract.io import write_parquet_atomic
+from rnainteract_builder.contract.io import write_bytes_atomic, write_parquet_atomic, write_text_atomic
 from rpiembeddor_hf.data import (
+    EmbeddedPairDataset,
     EmbeddingSource,
-    PairData,
     length_sorted_order,
     read_tables,
     split_files,
 )
 from rpiembeddor_hf.metrics import METRIC_NAMES, trivial_baselines
+from rpiembeddor_hf.thresholds import model_threshold, model_threshold_source
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class Predictions:
 @torch.inference_mode()
 def predict(
     model: torch.nn.Module,
-    data: PairData,
+    data: EmbeddedPairDataset,
     batch_size: int = 64,
     accelerator: Any | None = None,
     show_progress: bool = True,
@@ -176,15 +177,6 @@ def threshold_line(threshold: float, source: str | None) -> str:
     if not source:
         return ""
     return f"\nThreshold {threshold:.4g}: {source}. AUROC and AUPRC do not depend on it.\n"
-
-
-def model_threshold(model: torch.nn.Module) -> tuple[float, str]:
-    """The model's stored decision threshold and where it came from (0.5 for a model saved without one)."""
-    value = getattr(model.config, "threshold", None)
-    if value is None:
-        return 0.5, "default 0.5: the model config stores no threshold"
-    source = getattr(model.config, "threshold_source", None)
-    return float(value), f"from the model config: {source}" if source else "from the model config"
 
 
 def evaluation_report(
@@ -284,11 +276,9 @@ def plot_curves(labels: np.ndarray, curves: dict[str, np.ndarray], out_dir: Path
 
 
 def _save(fig: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, metadata={"Software": None})
-    os.replace(tmp, path)
-    return path
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return write_bytes_atomic(path, buffer.getvalue())
 
 
 def write_report(
@@ -300,8 +290,8 @@ def write_report(
         "markdown": out_dir / "metrics.md",
         "predictions": out_dir / "predictions.parquet",
     }
-    _write_text(paths["json"], json.dumps(report.to_dict(), indent=2) + "\n")
-    _write_text(paths["markdown"], report.markdown(model_name))
+    write_text_atomic(paths["json"], json.dumps(report.to_dict(), indent=2) + "\n")
+    write_text_atomic(paths["markdown"], report.markdown(model_name))
     write_parquet_atomic(predictions.table(), paths["predictions"])
     if predictions.labels is not None:
         for path in plot_curves(
@@ -311,15 +301,9 @@ def write_report(
     return paths
 
 
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def evaluate_model(
     model: torch.nn.Module,
-    data: PairData,
+    data: EmbeddedPairDataset,
     out_dir: Path | None = None,
     threshold: float | None = None,
     batch_size: int = 64,
@@ -331,7 +315,7 @@ def evaluate_model(
     """
     data.check_widths(model.config.rna_embedding_dim, model.config.protein_embedding_dim)
     if threshold is None:
-        threshold, source = model_threshold(model)
+        threshold, source = model_threshold(model.config), model_threshold_source(model.config)
     else:
         if not 0.0 <= threshold <= 1.0:
             raise InputError(f"threshold must be between 0 and 1, not {threshold}")
@@ -435,7 +419,7 @@ def evaluate_command(
         m: s.open(m, data_dir, table.column(f"{m}_id").to_pylist(), embedding_seed)
         for m, s in sources.items()
     }
-    pairs = PairData(table, stores["rna"], stores["protein"], name=set_name, max_length=max_length)
+    pairs = EmbeddedPairDataset(table, stores["rna"], stores["protein"], name=set_name, max_length=max_length)
     report = evaluate_model(model, pairs, out_dir, threshold=threshold, batch_size=batch_size)
     log.info("wrote %s", out_dir)
     print(report.markdown(), end="")

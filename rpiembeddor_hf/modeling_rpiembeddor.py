@@ -25,6 +25,21 @@ skips what cannot change the output: the protein's self-attention and the self-a
 positions other than 0 (their keys and values are still used). The result is identical and the cost grows
 linearly, not quadratically, with sequence length.
 
+Head and loss: :class:`RPIembeddorModel` itself holds the classifier head and computes the loss
+(``labels`` -> binary cross-entropy on the single logit, in float32), and
+:class:`RPIembeddorForSequenceClassification` is the same model under the name
+``AutoModelForSequenceClassification`` expects. It is deliberately not the usual transformers split into a
+headless base model plus a ``...ForSequenceClassification`` head, because:
+
+* the model has one task and one output; DESIGN §6 and every saved model card have ``AutoModel`` return the
+  interaction probability, and the paper's parameter count (1,447,209) includes the head;
+* a split would move the weights under a prefix (``rpiembeddor.*``), so no model folder saved so far would
+  load unchanged, nor would the remote code already published with them;
+* transformers' generic sequence-classification loss treats ``num_labels=1`` as *regression* (MSE), while
+  this model is trained with BCE on one logit, so the inherited loss would silently change training;
+* screening (:meth:`RPIembeddorModel.encode_molecule` / :meth:`RPIembeddorModel.forward_pair`) needs the head
+  in the same module as the cached per-molecule part.
+
 This file imports only torch, transformers and its configuration file, so a saved model folder works as
 remote code (``trust_remote_code=True``) without the rpiembeddor_hf package.
 """
@@ -374,7 +389,8 @@ class RPIembeddorModel(RPIembeddorPreTrainedModel):
 
 
 class RPIembeddorForSequenceClassification(RPIembeddorModel):
-    """The same model under the name AutoModelForSequenceClassification expects."""
+    """The same model (head and BCE loss included) under the name AutoModelForSequenceClassification
+    expects; why it is not a separate head over a base model: see the module docstring."""
 
 
 def _broadcast_batch(

@@ -10,17 +10,24 @@ Metrics: ``mcc`` (default: uses all four confusion counts, robust to class imbal
 only; favours recall), ``youden`` (Youden's J = recall - false-positive rate, i.e. balanced accuracy - 0.5),
 ``fixed`` (no search: keep the given threshold, 0.5 by default). Ties go to the threshold closest to the
 fixed one, so a flat optimum does not move the cut for nothing.
+
+:func:`training_threshold` is the choice training stores with the best checkpoint; :func:`model_threshold`
+reads it back from a model config (prediction, evaluation) and :func:`model_threshold_source` says where it
+came from.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from rnainteract_builder.contract.errors import InputError
 
 THRESHOLD_METRICS = ("mcc", "f1", "youden", "fixed")
+#: Used when a model config carries no ``threshold`` (see :func:`model_threshold`).
+DEFAULT_THRESHOLD = 0.5
 _METRIC_WORDS = {"mcc": "MCC", "f1": "F1", "youden": "Youden's J"}
 
 
@@ -113,3 +120,40 @@ def choose_threshold(
         value,
         f"chosen on {set_name}, {y.size:,} pairs: maximises {_METRIC_WORDS[metric]} there ({value:.3f})",
     )
+
+
+def training_threshold(
+    labels: np.ndarray | None,
+    probabilities: np.ndarray | None,
+    metric: str,
+    fixed: float,
+    set_name: str,
+    best_epoch: int,
+) -> ThresholdChoice:
+    """The decision threshold stored with a trained model: chosen on the best checkpoint's validation
+    predictions (``metric``), or ``fixed`` when ``metric`` is ``fixed`` or there is no labelled validation."""
+    if probabilities is None:
+        if metric == "fixed":
+            return choose_threshold([], [], "fixed", fixed)
+        return ThresholdChoice(
+            fixed, "fixed", None, f"fixed at {fixed:g}: no labelled validation split to choose a threshold on"
+        )
+    choice = choose_threshold(labels, probabilities, metric, fixed, set_name)
+    if choice.metric == "fixed":
+        return choice
+    source = f"{choice.source}; best checkpoint, epoch {best_epoch}"
+    return ThresholdChoice(choice.threshold, choice.metric, choice.value, source)
+
+
+def model_threshold(config: Any) -> float:
+    """The decision threshold stored in a model config (``config.threshold``), else :data:`DEFAULT_THRESHOLD`."""
+    value = getattr(config, "threshold", None)
+    return DEFAULT_THRESHOLD if value is None else float(value)
+
+
+def model_threshold_source(config: Any) -> str:
+    """Where :func:`model_threshold` comes from, in words (for reports)."""
+    if getattr(config, "threshold", None) is None:
+        return f"default {DEFAULT_THRESHOLD:g}: the model config stores no threshold"
+    source = getattr(config, "threshold_source", None)
+    return f"from the model config: {source}" if source else "from the model config"

@@ -68,7 +68,7 @@ def batch_plan(
     """
     from rpiembeddor_hf.data import LengthGroupedBatchSampler
 
-    lengths = np.stack([rna, protein], axis=1)  # what training passes: PairData.pair_lengths()
+    lengths = np.stack([rna, protein], axis=1)  # what training passes: EmbeddedPairDataset.pair_lengths()
     epoch = LengthGroupedBatchSampler(lengths, batch_size, seed=seed, group_by_length=True).batches()
     full = [b for b in epoch if len(b) == batch_size]
     pick = np.random.default_rng(seed).choice(len(full), size=min(steps, len(full)), replace=False)

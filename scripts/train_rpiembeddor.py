@@ -1,4 +1,4 @@
-"""`accelerate launch` target: the same options as `rpiembeddor train`.
+"""`accelerate launch` target: the same options as `rpiembeddor train` (including --config-file).
 
     accelerate launch --num_processes 4 scripts/train_rpiembeddor.py --data <split folder> \
         --rna-embeddings <rna.parquet> --protein-embeddings <protein.parquet> --out runs/rpiembeddor --seeds 1 2 3

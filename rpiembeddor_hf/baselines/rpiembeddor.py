@@ -56,11 +56,11 @@ class RPIembeddorMethod(PairClassifier):
         self.model = model
 
     def _pairs(self, data: PairData, name: str, with_labels: bool) -> Any:
-        from rpiembeddor_hf.data import PairData as EmbeddedPairData
+        from rpiembeddor_hf.data import EmbeddedPairDataset
 
         rna_store, protein_store = embedding_stores(data, self.embedding, self.rna_embeddings,
                                                     self.protein_embeddings, self.random_state)
-        return EmbeddedPairData(_interactions(data, with_labels), rna_store, protein_store, name=name,
+        return EmbeddedPairDataset(_interactions(data, with_labels), rna_store, protein_store, name=name,
                                 max_length=self.max_length, require_labels=with_labels)
 
     def _fit(self, data: PairData) -> None:

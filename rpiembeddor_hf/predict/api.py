@@ -41,12 +41,11 @@ from rpiembeddor_hf.predict.embedding_cache import (
 )
 from rpiembeddor_hf.predict.inputs import MoleculeRecord, PairsSource, SequenceSource, collect_inputs
 from rpiembeddor_hf.predict.scoring import score_pairs_fast, score_pairs_plain
+from rpiembeddor_hf.thresholds import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD  # re-exported
+from rpiembeddor_hf.thresholds import model_threshold
 
 log = logging.getLogger(__name__)
 
-#: Used when the model config carries no ``threshold`` (see :func:`model_threshold`).
-DEFAULT_THRESHOLD = 0.5
-THRESHOLD_FIELD = "threshold"
 WEIGHT_FILES = (
     "model.safetensors",
     "model.safetensors.index.json",
@@ -119,12 +118,6 @@ def load_model(
     if not isinstance(loaded, RPIembeddorModel):
         raise InputError(f"{model}: is a {type(loaded).__name__}, not an RPIembeddor model")
     return loaded.eval().to(device)
-
-
-def model_threshold(config: RPIembeddorConfig) -> float:
-    """The decision threshold stored in the config (``config.threshold``), else :data:`DEFAULT_THRESHOLD`."""
-    value = getattr(config, THRESHOLD_FIELD, None)
-    return DEFAULT_THRESHOLD if value is None else float(value)
 
 
 def build_embedder(

@@ -12,7 +12,7 @@ from training_helpers import PROTEIN_DIM, RNA_DIM, embedding_table
 from rnainteract_builder.contract.embedding_store import EmbeddingStore
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.io import read_parquet
-from rpiembeddor_hf.data import LengthGroupedBatchSampler, PairData, ablation_store
+from rpiembeddor_hf.data import EmbeddedPairDataset, LengthGroupedBatchSampler, ablation_store
 from rpiembeddor_hf.training import TrainingConfig, train_model
 
 
@@ -25,7 +25,7 @@ def _load(toy_data, split="train"):
 
 def test_collate_pads_each_batch_to_its_own_longest(toy_data):
     table, rna, protein = _load(toy_data)
-    data = PairData(table, rna, protein)
+    data = EmbeddedPairDataset(table, rna, protein)
     batch = data.collate([0, 1, 2])
     longest = max(rna.length(data.rna_ids[i]) for i in (0, 1, 2))
     assert batch["rna_embeddings"].shape == (3, longest, RNA_DIM)
@@ -33,7 +33,7 @@ def test_collate_pads_each_batch_to_its_own_longest(toy_data):
     assert batch["protein_embeddings"].shape[2] == PROTEIN_DIM
     assert batch["labels"].tolist() == table.column("label").to_pylist()[:3]
     assert batch["index"].tolist() == [0, 1, 2]
-    capped = PairData(table, rna, protein, max_length=4).collate([0, 1, 2])
+    capped = EmbeddedPairDataset(table, rna, protein, max_length=4).collate([0, 1, 2])
     assert capped["rna_embeddings"].shape[1] <= 4 and capped["protein_embeddings"].shape[1] <= 4
 
 
@@ -59,7 +59,7 @@ def test_missing_embedding_id_is_named(toy_data):
     table, rna, protein = _load(toy_data)
     table = table.set_column(1, "rna_id", pa.array(["rna-999"] + table.column("rna_id").to_pylist()[1:]))
     with pytest.raises(InputError, match="rna-999"):
-        PairData(table, rna, protein, name="train.parquet")
+        EmbeddedPairDataset(table, rna, protein, name="train.parquet")
 
 
 def test_labels_outside_0_1_are_refused(toy_data):
@@ -68,7 +68,7 @@ def test_labels_outside_0_1_are_refused(toy_data):
     labels[5] = 2
     bad = table.set_column(table.column_names.index("label"), "label", pa.array(labels, pa.int8()))
     with pytest.raises(InputError, match=r"labels must be 0 or 1, found 2 for pair pair-5 \(row 5\)"):
-        PairData(bad, rna, protein)
+        EmbeddedPairDataset(bad, rna, protein)
 
 
 def test_empty_sequence_is_refused(toy_data):
@@ -80,7 +80,7 @@ def test_empty_sequence_is_refused(toy_data):
         pa.concat_tables([embedding_table(others, arrays, "m"), _empty_row(first)])
     )
     with pytest.raises(InputError, match=f"empty RNA sequence, e.g. {first}"):
-        PairData(table, empty_store, protein)
+        EmbeddedPairDataset(table, empty_store, protein)
 
 
 def _empty_row(seq_id: str) -> pa.Table:
@@ -108,7 +108,7 @@ def test_wrong_width_fails_before_any_training_step(toy_data, tmp_path):
     from rpiembeddor_hf import RPIembeddorConfig
 
     table, rna, protein = _load(toy_data)
-    data = PairData(table, rna, protein)
+    data = EmbeddedPairDataset(table, rna, protein)
     config = RPIembeddorConfig(rna_embedding_dim=RNA_DIM + 1, protein_embedding_dim=PROTEIN_DIM, d_model=8)
     with pytest.raises(
         InputError, match=f"RNA embeddings are {RNA_DIM}-dimensional but the model takes {RNA_DIM + 1}"

@@ -99,7 +99,7 @@ def test_evaluate_model_uses_the_threshold_stored_in_the_model(toy_data):
     import torch
 
     from rpiembeddor_hf import RPIembeddorConfig, RPIembeddorModel
-    from rpiembeddor_hf.data import EmbeddingSource, PairData, read_tables
+    from rpiembeddor_hf.data import EmbeddedPairDataset, EmbeddingSource, read_tables
     from rpiembeddor_hf.evaluation import evaluate_model
 
     torch.manual_seed(0)
@@ -111,7 +111,7 @@ def test_evaluate_model_uses_the_threshold_stored_in_the_model(toy_data):
         m: EmbeddingSource("stored", [toy_data / f"{m}_embeddings.parquet"]).open(m, None, [])
         for m in ("rna", "protein")
     }
-    data = PairData(table, stores["rna"], stores["protein"], name="toy test")
+    data = EmbeddedPairDataset(table, stores["rna"], stores["protein"], name="toy test")
     probs = evaluate_model(model, data, threshold=0.0).model  # everything called interacting
     assert probs["tp"] + probs["fp"] == len(data)
     scores = predict(model, data).probabilities

@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 
 from rnainteract_builder.contract.errors import InputError
-from rpiembeddor_hf.thresholds import choose_threshold
+from rpiembeddor_hf.thresholds import (
+    DEFAULT_THRESHOLD,
+    choose_threshold,
+    model_threshold,
+    model_threshold_source,
+    training_threshold,
+)
 
 # Worked by hand (threshold: MCC / F1 / Youden's J when pairs with probability >= threshold are positive):
 # 0.1: 0 / .667 / 0   0.2: .378 / .727 / .25   0.3: .577 / .8 / .5   0.35: .258 / .667 / .25
@@ -69,3 +75,23 @@ def test_fixed_keeps_the_given_threshold_and_bad_names_are_refused():
         choose_threshold(LABELS, PROBS, "auroc")
     with pytest.raises(InputError, match="between 0 and 1"):
         choose_threshold(LABELS, PROBS, "fixed", fixed=1.5)
+
+
+def test_training_threshold_without_validation_and_with_one():
+    none = training_threshold(None, None, "mcc", 0.4, "validation", 3)
+    assert none.threshold == 0.4 and none.metric == "fixed" and "no labelled validation" in none.source
+    fixed = training_threshold(None, None, "fixed", 0.7, "validation", 3)
+    assert fixed.threshold == 0.7 and "not chosen on data" in fixed.source
+    chosen = training_threshold(LABELS, PROBS, "mcc", 0.5, "validation (v.parquet)", 3)
+    assert chosen.threshold == choose_threshold(LABELS, PROBS, "mcc").threshold
+    assert chosen.source.endswith("; best checkpoint, epoch 3") and "validation (v.parquet)" in chosen.source
+
+
+def test_model_threshold_reads_the_config_and_says_where_it_came_from():
+    from types import SimpleNamespace
+
+    assert model_threshold(SimpleNamespace()) == DEFAULT_THRESHOLD == 0.5
+    assert "stores no threshold" in model_threshold_source(SimpleNamespace())
+    stored = SimpleNamespace(threshold=0.31, threshold_source="chosen on validation")
+    assert model_threshold(stored) == 0.31
+    assert model_threshold_source(stored) == "from the model config: chosen on validation"

@@ -12,6 +12,7 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoModel
 
+from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.io import read_parquet
 from rpiembeddor_hf import RPIembeddorModel
 from rpiembeddor_hf.cli import main
@@ -106,6 +107,8 @@ def test_bad_input_is_one_line_and_exit_2(toy_data, tmp_path, capsys):
     assert "no rna embeddings given" in capsys.readouterr().err
     assert main(["train", *_args(toy_data, tmp_path / "z", "--seeds", "1", "oops")]) == 2
     assert "unexpected argument 'oops'" in capsys.readouterr().err
+    assert main(["train", *_args(toy_data, tmp_path / "w", "--pooling", "max")]) == 2
+    assert "model settings: pooling must be one of" in capsys.readouterr().err.strip().splitlines()[-1]
 
 
 def test_onehot_ablation_trains_and_evaluates(toy_data, tmp_path, capsys):
@@ -195,3 +198,145 @@ def test_two_cpu_processes_agree_with_one_process_evaluation(toy_data, tmp_path)
     two = json.loads((out / "evaluation" / "validation" / "metrics.json").read_text())["model"]
     assert one["n_positive"] + one["n_negative"] == 16
     assert one == pytest.approx(two, abs=1e-6)
+
+
+def test_train_options_are_generated_from_the_configuration_classes(capsys):
+    import dataclasses
+    import inspect
+
+    from rpiembeddor_hf import RPIembeddorConfig
+    from rpiembeddor_hf.training import TrainingConfig
+    from rpiembeddor_hf.training.command import NOT_MODEL_OPTIONS, model_parameters, training_parameters
+
+    generated = {p.name: p.default for p in training_parameters()}
+    for f in dataclasses.fields(TrainingConfig):
+        if f.metadata.get("cli", "") is not None:
+            default = inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default
+            assert generated.pop(f.name) == default, f.name
+    assert not generated
+    model = {p.name: p.default for p in model_parameters()}
+    init = inspect.signature(RPIembeddorConfig.__init__).parameters
+    expected = {n: p.default for n, p in init.items() if n not in {"self", "kwargs", *NOT_MODEL_OPTIONS}}
+    assert model == expected and model["d_model"] == 256 and model["dim_feedforward"] == 20
+    assert main(["train", "--help"]) == 0
+    shown = capsys.readouterr().out
+    for option in (
+        "--out",
+        "--epochs",
+        "--no-progress",
+        "--heads",
+        "--num-attention-heads",
+        "--layers",
+        "--pooling",
+    ):
+        assert option in shown
+    assert "width of the shared hidden space" in shown  # help text from RPIembeddorConfig's docstring
+
+
+def test_docstring_arguments_reads_google_style_args():
+    from rpiembeddor_hf.training.command import docstring_arguments
+
+    doc = """Summary.
+
+    Args:
+        alpha: first line
+            continued.
+        beta / gamma: shared ``text``.
+
+    Returns:
+        nothing: not an argument.
+    """
+    assert docstring_arguments(doc) == {
+        "alpha": "first line continued.",
+        "beta": "shared text.",
+        "gamma": "shared text.",
+    }
+
+
+def test_folder_swap_keeps_the_previous_folder_when_writing_fails(tmp_path):
+    from rpiembeddor_hf.training.checkpoints import swap_folder
+
+    folder = tmp_path / "model"
+    swap_folder(folder, lambda tmp: (tmp.mkdir(), (tmp / "a.txt").write_text("first")))
+
+    def broken(tmp: Path) -> None:
+        tmp.mkdir()
+        (tmp / "a.txt").write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        swap_folder(folder, broken)
+    assert (folder / "a.txt").read_text() == "first"
+    swap_folder(folder, lambda tmp: (tmp.mkdir(), (tmp / "b.txt").write_text("second")))
+    assert sorted(p.name for p in folder.iterdir()) == ["b.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no temporary or old folder left
+
+
+def test_model_card_without_held_out_splits(toy_data):
+    from rpiembeddor_hf import RPIembeddorConfig
+    from rpiembeddor_hf.data import EmbeddedPairDataset, EmbeddingSource, read_tables
+    from rpiembeddor_hf.thresholds import training_threshold
+    from rpiembeddor_hf.training import TrainingConfig, TrainingResult
+    from rpiembeddor_hf.training.model_card import render_model_card
+    from rpiembeddor_hf.training.results import RunSplits
+
+    stores = {
+        m: EmbeddingSource("stored", [toy_data / f"{m}_embeddings.parquet"]).open(m, None, [])
+        for m in ("rna", "protein")
+    }
+    train = EmbeddedPairDataset(
+        read_tables([toy_data / "split" / "train.parquet"]), stores["rna"], stores["protein"]
+    )
+    config = RPIembeddorConfig(rna_embedding_dim=6, protein_embedding_dim=10, d_model=16, dim_feedforward=8)
+    model = RPIembeddorModel(config)
+    choice = training_threshold(None, None, "mcc", 0.5, "validation", 2)
+    result = TrainingResult(model, toy_data, 2, choice, None, None, [], 1, True)
+    card = render_model_card(config, TrainingConfig(output_dir=toy_data), result, RunSplits(train), {})
+    n_params = sum(p.numel() for p in model.parameters())
+    assert card.startswith("---\nlibrary_name: transformers\n") and card.endswith("out.probabilities\n```\n")
+    assert f"A {n_params:,}-parameter cross-attention transformer" in card
+    assert "- pairs: 48 train" in card and ", 0 validation, 0 test" in card
+    assert "## Results\n\nNo labelled validation or test split was given.\n\n## Intended use" in card
+    assert "- dataset version: unversioned (local files)" in card and "no labelled validation split" in card
+
+
+def test_config_file_sets_what_the_command_line_does_not(toy_data, tmp_path, capsys):
+    settings = tmp_path / "run.yaml"
+    settings.write_text(
+        "epochs: 1\nlearning-rate: 1e-2\npooling: mean\nnum_attention_heads: 4\nresume: false\n"
+    )
+    out = (tmp_path / "run").resolve()
+    assert main(["train", *_args(toy_data, out, "--epochs", "2", "--config-file", str(settings))]) == 0
+    metrics = json.loads((out / "model" / "training_metrics.json").read_text())
+    assert metrics["training"]["epochs"] == 2  # the command line wins ...
+    assert metrics["training"]["learning_rate"] == 0.01  # ... the file beats the defaults (1e-3 read as text)
+    config = json.loads((out / "model" / "config.json").read_text())
+    assert config["pooling"] == "mean" and config["num_attention_heads"] == 4 and config["d_model"] == 16
+    settings.write_text("epoch: 3\n")
+    assert main(["train", *_args(toy_data, tmp_path / "x", "--config-file", str(settings))]) == 2
+    assert "unknown setting 'epoch'" in capsys.readouterr().err
+
+
+def test_settings_are_checked_and_converted(tmp_path):
+    from rpiembeddor_hf.training.settings import read_settings
+
+    kinds = {"epochs": int, "learning_rate": float, "max_grad_norm": float | None, "tensorboard": bool}
+    path = tmp_path / "s.yaml"
+    path.write_text("epochs: 3.0\nlearning_rate: 5e-4\nmax-grad-norm: null\ntensorboard: true\n")
+    assert read_settings(path, kinds) == {
+        "epochs": 3,
+        "learning_rate": 5e-4,
+        "max_grad_norm": None,
+        "tensorboard": True,
+    }
+    for text, message in [
+        ("epochs: 2.5\n", "whole number"),
+        ("learning_rate: fast\n", "must be float"),
+        ("tensorboard: 1\n", "true or false"),
+        ("epochs: null\n", "needs a value"),
+        ("- epochs\n", "mapping"),
+        ("epochs: [\n", "not valid YAML"),
+    ]:
+        path.write_text(text)
+        with pytest.raises(InputError, match=message):
+            read_settings(path, kinds)
