@@ -26,7 +26,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.errors import InputError, yaml_problem
 from rnainteract_builder.contract.report import Report
 from rnainteract_builder.dataset_stages import STAGES, get_stage
 from rnainteract_builder.pipeline import runner
@@ -51,7 +51,7 @@ def load_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Path]:
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
-        raise InputError(f"{path}: not valid YAML ({err})") from err
+        raise InputError(f"{path}: not valid YAML ({yaml_problem(err)})") from err
     if not isinstance(config, dict):
         raise InputError(f"{path}: a build config is a mapping of stage sections")
     return config, path.resolve().parent
@@ -83,7 +83,7 @@ def apply_settings(config: dict[str, Any], settings: Sequence[str]) -> None:
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError as err:
-            raise InputError(f"--set {target}: not valid YAML ({err})") from err
+            raise InputError(f"--set {target}: not valid YAML ({yaml_problem(err)})") from err
         section = config.get(stage)
         config[stage] = {**(section if isinstance(section, dict) else {}), key: value}
 

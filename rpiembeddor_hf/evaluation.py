@@ -393,11 +393,11 @@ def evaluate_command(
 
     Prints the Markdown table on stdout.
     """
-    from rpiembeddor_hf import RPIembeddorModel
+    from rpiembeddor_hf.predict.api import load_model  # one loader: a folder without weights is one line
 
     if not model_dir.is_dir():
         raise InputError(f"{model_dir}: no such model folder")
-    model = RPIembeddorModel.from_pretrained(model_dir.resolve())
+    model = load_model(model_dir)
     if interactions:
         table, set_name, data_dir = (
             read_tables(interactions),

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.errors import InputError, yaml_problem
 from rnainteract_builder.pipeline.sections import config_fields, describe, field_default
 
 #: Help text of a Config field: ``field(default=..., metadata=HELP("..."))``.
@@ -97,6 +97,6 @@ def config_values(cls: type, given: dict[str, Any]) -> dict[str, Any]:
             try:
                 value = yaml.safe_load(value)
             except yaml.YAMLError as err:
-                raise InputError(f"{option_name(f.name)}: not valid YAML ({err})") from err
+                raise InputError(f"{option_name(f.name)}: not valid YAML ({yaml_problem(err)})") from err
         values[f.name] = value
     return values

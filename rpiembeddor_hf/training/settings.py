@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.errors import InputError, yaml_problem
 
 
 def read_settings(path: Path, allowed: dict[str, Any]) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def read_settings(path: Path, allowed: dict[str, Any]) -> dict[str, Any]:
     except OSError as err:
         raise InputError(f"{path}: cannot read the config file ({err.strerror or err})") from None
     except yaml.YAMLError as err:
-        raise InputError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
+        raise InputError(f"{path}: not valid YAML ({yaml_problem(err)})") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
