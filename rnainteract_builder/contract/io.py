@@ -51,6 +51,10 @@ def portable(value: Any, root: str | os.PathLike[str]) -> Any:
     builder's folders, and a build in another folder must give the same bytes. A string that is an absolute
     path becomes ``os.path.relpath(path, root)``; inside free text, ``root`` and its parent become ``.`` and
     ``..``.
+
+    >>> portable({"shard": "/data/build/x.parquet", "input": "/data/in/f.tsv", "note": "wrote /data/build/ds"},
+    ...          "/data/build")
+    {'shard': 'x.parquet', 'input': '../in/f.tsv', 'note': 'wrote ./ds'}
     """
     root = os.path.abspath(root)
     if isinstance(value, dict):

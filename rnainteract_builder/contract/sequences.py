@@ -169,6 +169,10 @@ def normalise(
 
     A trailing ``*`` (stop codon) on a protein is removed. ``max_length`` (if given) is checked on the
     normalised sequence, since that is what a model sees. What was changed is counted on the result.
+
+    >>> result = normalise(" acgt uuN\\n", "rna", policy="replace")
+    >>> result.sequence, result.t_to_u, result.lowercase
+    ('ACGUUUN', 1, 6)
     """
     if molecule not in _CANONICAL:
         raise ValueError(f"molecule must be 'rna' or 'protein', not {molecule!r}")
@@ -206,6 +210,9 @@ def sequence_id(normalised_sequence: str, molecule: Molecule) -> str:
     The molecule is part of the prefix (``rna-`` / ``prot-``) because the same letters can be read as RNA
     or protein (``ACG``); the hash itself is SHA-256 over the UTF-8 bytes of the sequence alone, so it
     never depends on the run, the platform or the Python version.
+
+    >>> sequence_id("ACGU", "rna"), sequence_id("ACGU", "protein")
+    ('rna-a3c532aca6cd82dd0949dc25', 'prot-a3c532aca6cd82dd0949dc25')
     """
     digest = hashlib.sha256(normalised_sequence.encode("ascii")).hexdigest()[:ID_HEX_DIGITS]
     return f"{_ID_PREFIX[molecule]}-{digest}"
