@@ -87,6 +87,9 @@ def test_workflow_build_is_byte_identical_to_rnainteract_build(tmp_path: Path) -
     assert re.search(r"embed\s+1", again.stderr) and re.search(r"publish\s+1", again.stderr)
     assert not re.search(r"annotate_shard\s+\d", again.stderr)  # upstream jobs are not redone
     assert _files(build / "dataset") == expected
+    # Publishing again over an earlier publish (either runner) gives the same bytes too.
+    run_stage(ctx, STAGES[-1], configs["publish"], force=True)
+    assert _files(build / "dataset") == expected
 
 
 def test_slurm_profile_dry_run_builds_the_dag_with_gpu_parts(tmp_path: Path) -> None:
