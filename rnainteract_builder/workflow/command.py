@@ -49,8 +49,11 @@ def snakemake_command(
                                  "embed_parts": embed_parts}  # fmt: skip
     if build_dir is not None:
         values["build_dir"] = str(build_dir.resolve())
-    stale = stale_stages(load_plan(values))
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--rerun-incomplete"]
+    plan = load_plan(values)
+    stale = stale_stages(plan)
+    # --directory: Snakemake's own records (.snakemake: logs, metadata, locks) live in the build folder.
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(plan.build_dir),
+               "--rerun-incomplete"]  # fmt: skip
     if profile is not None:
         command += ["--profile", str(profile_path(profile))]
     if cores is not None or profile is None:

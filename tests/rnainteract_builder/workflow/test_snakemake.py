@@ -27,6 +27,8 @@ pytest.importorskip("snakemake")
 REPO = Path(__file__).resolve().parents[3]
 SMALL = DemoConfig(n_rna_families=4, rnas_per_family=3, n_protein_clans=4, proteins_per_clan=2, mrna_rows=3)
 #: Small shards, so that every model has several and the embed parts really split them.
+#: Two local cores, three annotate shards, two embed parts per model.
+LOCAL = ("--cores", "2", "--annotate-parts", "3", "--embed-parts", "2")
 MODELS = [{"name": "onehot", "molecule": m, "residues_per_shard": 150} for m in ("rna", "protein")]
 
 
@@ -48,10 +50,10 @@ def _config(root: Path) -> Path:
     return path
 
 
-def _workflow(*args: str) -> subprocess.CompletedProcess[str]:
+def _workflow(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     return subprocess.run([sys.executable, "-m", "rnainteract_builder.cli", "workflow", *args],
-                          capture_output=True, text=True, env=env, check=False)  # fmt: skip
+                          capture_output=True, text=True, env=env, cwd=cwd, check=False)  # fmt: skip
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -64,10 +66,11 @@ def test_workflow_build_is_byte_identical_to_rnainteract_build(tmp_path: Path) -
     run_pipeline(single)
 
     config = _config(tmp_path / "snake")
-    done = _workflow("--config", str(config), "--cores", "2", "--annotate-parts", "3", "--embed-parts", "2")
+    done = _workflow("--config", str(config), *LOCAL, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     build = tmp_path / "snake" / "build"
     assert len(list((build / "annotate" / "shards").glob("*.parquet"))) == 3
+    assert (build / ".snakemake").is_dir() and not (tmp_path / ".snakemake").exists()
     assert len(list((build / "embed" / "parts").glob("*/part-*-of-2.json"))) == 4
     assert len(list((build / "embeddings" / "rna_onehot").glob("shard-*.parquet"))) >= 2
     expected, got = _files(single.build_dir / "dataset"), _files(build / "dataset")
@@ -82,7 +85,7 @@ def test_workflow_build_is_byte_identical_to_rnainteract_build(tmp_path: Path) -
 
     # A deleted shard makes the embed stamp stale: the workflow reruns embed and publish, same bytes.
     next(iter(sorted((build / "embeddings" / "protein_onehot").glob("shard-*.parquet")))).unlink()
-    again = _workflow("--config", str(config), "--cores", "2", "--annotate-parts", "3", "--embed-parts", "2")
+    again = _workflow("--config", str(config), *LOCAL, cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
     assert re.search(r"embed\s+1", again.stderr) and re.search(r"publish\s+1", again.stderr)
     assert not re.search(r"annotate_shard\s+\d", again.stderr)  # upstream jobs are not redone
@@ -98,7 +101,7 @@ def test_slurm_profile_dry_run_builds_the_dag_with_gpu_parts(tmp_path: Path) -> 
     run under `accelerate launch` over the job's GPUs. Nothing is submitted and nothing is built."""
     config = _config(tmp_path)
     done = _workflow("--config", str(config), "--profile", "slurm", "--annotate-parts", "4", "--embed-parts", "2",
-                     "--dry-run", "--", "--printshellcmds")  # fmt: skip
+                     "--dry-run", "--", "--printshellcmds", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout + done.stderr
     assert "workflow/profiles/slurm" in out
@@ -112,6 +115,7 @@ def test_slurm_profile_dry_run_builds_the_dag_with_gpu_parts(tmp_path: Path) -> 
     merge = next(j for j in jobs if j.startswith("embed:"))
     assert "slurm_partition=gpu" in merge and "embed-merge" in merge and "--parts 2" in merge
     assert not list((tmp_path / "build").glob("*/stage.json"))
+    assert not (tmp_path / ".snakemake").exists()  # Snakemake's records go to the build folder
 
 
 def test_plan_and_command_line(tmp_path: Path) -> None:
