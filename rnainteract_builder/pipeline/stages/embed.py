@@ -105,6 +105,7 @@ def run_part(ctx: BuildContext, config: Config, model: str, part: int, parts: in
 
     embed_config = replace(_embed_config(ctx, config, model), part=part, parts=parts)
     result = run_embed(embed_config)
+    # embedded / reused: shards of the main process (all of the part when it runs as one process)
     record = {"model": model, "part": part, "parts": parts, "fingerprint": result.fingerprint,
               "dtype": result.dtype, "embedded": result.embedded, "reused": result.reused}  # fmt: skip
     path = ctx.build_dir / PART_FILE.format(model=model, part=part, parts=parts)
