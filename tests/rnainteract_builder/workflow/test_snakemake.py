@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rnainteract_builder.build import BuildContext, build_context, run_pipeline, validate_config
+from rnainteract_builder.build import build_context, run_pipeline, validate_config
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.dataset_stages import STAGES
 from rnainteract_builder.demo_data import DemoConfig, write_demo_files
@@ -137,6 +137,18 @@ def test_plan_and_command_line(tmp_path: Path) -> None:
         profile_path("pbs")
 
 
+def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rnainteract_builder.cli import main
+
+    assert main(["workflow", "--config", str(tmp_path / "none.yaml")]) == 2
+    assert capsys.readouterr().err.strip().endswith("none.yaml: no such build config")
+    config = _config(tmp_path)
+    assert main(["workflow", "--config", str(config), "--embed-parts", "0"]) == 2
+    assert "must be at least 1" in capsys.readouterr().err
+    assert main(["workflow", "--config", str(config), "--profile", "pbs", "-n"]) == 2
+    assert "no packaged profile of that name (packaged: slurm)" in capsys.readouterr().err
+
+
 def test_command_reruns_stages_whose_outputs_changed(tmp_path: Path) -> None:
     config = _config(tmp_path)
     ctx = build_context(config, None, quiet=True)
@@ -150,4 +162,4 @@ def test_command_reruns_stages_whose_outputs_changed(tmp_path: Path) -> None:
 def test_snakefile_is_package_data() -> None:
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert "Snakefile" in pyproject and "profiles/*/config.yaml" in pyproject
-    assert isinstance(BuildContext, type)
+    assert 'workflow = ["snakemake>=9", "snakemake-executor-plugin-slurm"]' in pyproject
