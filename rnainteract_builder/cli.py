@@ -40,6 +40,11 @@ def _register_commands() -> None:
     from rnainteract_builder.pipeline.embed_tool import embed_command
 
     app.command("embed")(embed_command)
+    from rnainteract_builder.workflow.command import workflow_command
+
+    app.command("workflow", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+        workflow_command
+    )
     from rnainteract_builder import external_sets, hub, leakage, stats  # noqa: I001
     from rnainteract_builder.annotate import databases
 

@@ -149,8 +149,9 @@ def _cluster_labels(
     }
 
 
-def label_rnas(sequences: pa.Table, config: AnnotateConfig, report: Report) -> dict[str, Label]:
-    """One label per RNA: precomputed table, then Rfam, then cluster pseudo-family."""
+def known_rna_labels(sequences: pa.Table, config: AnnotateConfig) -> dict[str, Label]:
+    """Labels from the precomputed table, then Rfam; each depends on its own sequence only, so any subset
+    of the RNAs (a workflow shard) gets the same labels as the whole set."""
     seqs = dict(
         zip(sequences.column("id").to_pylist(), sequences.column("sequence").to_pylist(), strict=True)
     )
@@ -166,13 +167,26 @@ def label_rnas(sequences: pa.Table, config: AnnotateConfig, report: Report) -> d
         )
         for seq_id, hit in hits.items():
             labels[seq_id] = Label(hit.accession, hit.name, SOURCE_RFAM, hit.clan, hit.evalue, hit.score)
-    todo = {k: v for k, v in seqs.items() if k not in labels}
+    return labels
+
+
+def label_rnas(
+    sequences: pa.Table, config: AnnotateConfig, report: Report, known: Mapping[str, Label] | None = None
+) -> dict[str, Label]:
+    """One label per RNA: precomputed table, then Rfam (or ``known``, their merged shards), then cluster
+    pseudo-family over all RNAs still unlabelled."""
+    labels = dict(known_rna_labels(sequences, config) if known is None else known)
+    todo = {
+        k: v
+        for k, v in zip(sequences.column("id").to_pylist(), sequences.column("sequence").to_pylist(), strict=True)
+        if k not in labels
+    }
     labels.update(_cluster_labels(todo, "rna", config.rna_cluster_identity, config))
     return labels
 
 
-def label_proteins(sequences: pa.Table, config: AnnotateConfig, report: Report) -> dict[str, Label]:
-    """One label per protein: precomputed table, then Pfam clan, then cluster pseudo-clan."""
+def known_protein_labels(sequences: pa.Table, config: AnnotateConfig) -> dict[str, Label]:
+    """Labels from the precomputed table, then the Pfam clan (per sequence, like :func:`known_rna_labels`)."""
     seqs = dict(
         zip(sequences.column("id").to_pylist(), sequences.column("sequence").to_pylist(), strict=True)
     )
@@ -188,7 +202,19 @@ def label_proteins(sequences: pa.Table, config: AnnotateConfig, report: Report) 
         hits = scan_pfam(todo, config.pfam_hmm, config.pfam_clans, cpus=config.threads)
         for seq_id, hit in hits.items():
             labels[seq_id] = Label(hit.clan, hit.clan_name, SOURCE_PFAM, hit.family, hit.evalue, hit.score)
-    todo = {k: v for k, v in seqs.items() if k not in labels}
+    return labels
+
+
+def label_proteins(
+    sequences: pa.Table, config: AnnotateConfig, report: Report, known: Mapping[str, Label] | None = None
+) -> dict[str, Label]:
+    """One label per protein: precomputed table, then Pfam clan (or ``known``), then cluster pseudo-clan."""
+    labels = dict(known_protein_labels(sequences, config) if known is None else known)
+    todo = {
+        k: v
+        for k, v in zip(sequences.column("id").to_pylist(), sequences.column("sequence").to_pylist(), strict=True)
+        if k not in labels
+    }
     labels.update(_cluster_labels(todo, "protein", config.protein_cluster_identity, config))
     return labels
 
@@ -235,14 +261,19 @@ def fill_labels(interactions: pa.Table, rna: Mapping[str, Label], protein: Mappi
 
 
 def annotate_pairs(
-    folder: PairsFolder, config: AnnotateConfig = AnnotateConfig()
+    folder: PairsFolder,
+    config: AnnotateConfig = AnnotateConfig(),
+    known: tuple[Mapping[str, Label], Mapping[str, Label]] | None = None,
 ) -> tuple[PairsFolder, Report]:
-    """Label every sequence of ``folder`` and fill the interactions' family / clan columns."""
+    """Label every sequence of ``folder`` and fill the interactions' family / clan columns.
+
+    ``known``: (RNA, protein) labels from the table / Rfam / Pfam already computed, e.g. merged from
+    workflow shards; only the cluster pseudo-labels are then computed here."""
     report = Report("Annotation: RNA families and protein clans")
     report.facts["config"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()}
     report.step("pairs in", folder.interactions.num_rows)
-    rna = label_rnas(folder.rna_sequences, config, report)
-    protein = label_proteins(folder.protein_sequences, config, report)
+    rna = label_rnas(folder.rna_sequences, config, report, None if known is None else known[0])
+    protein = label_proteins(folder.protein_sequences, config, report, None if known is None else known[1])
     _summarise(rna, "RNA families", report)
     _summarise(protein, "protein clans", report)
     interactions = fill_labels(folder.interactions, rna, protein)
@@ -261,10 +292,13 @@ def annotate_pairs(
 
 
 def annotate_dir(
-    in_dir: str | Path, out_dir: str | Path, config: AnnotateConfig = AnnotateConfig()
+    in_dir: str | Path,
+    out_dir: str | Path,
+    config: AnnotateConfig = AnnotateConfig(),
+    known: tuple[Mapping[str, Label], Mapping[str, Label]] | None = None,
 ) -> Report:
     """Read a pairs folder, annotate it, write the result (and ``annotate_report.json/.md``) to ``out_dir``."""
-    folder, report = annotate_pairs(PairsFolder.read(in_dir), config)
+    folder, report = annotate_pairs(PairsFolder.read(in_dir), config, known)
     folder.write(out_dir)
     report.write(Path(out_dir) / "annotate_report")
     return report

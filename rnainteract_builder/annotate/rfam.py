@@ -27,6 +27,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import write_text_atomic
 from rnainteract_builder.contract.tools import require_tool
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def scan_rfam(
             digest = hashlib.sha256((text + cm.name).encode()).hexdigest()[:16]
             fasta = work / f"chunk-{start // chunk_size:05d}-{digest}.fasta"
             if not fasta.exists():
-                fasta.write_text(text, encoding="ascii")
+                write_text_atomic(fasta, text)  # a killed write never leaves a short chunk behind
             jobs_list.append((fasta, fasta.with_suffix(".tbl")))
         tables = []
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

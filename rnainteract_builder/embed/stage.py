@@ -90,6 +90,12 @@ class EmbedConfig:
     dim: int = field(default=640, metadata=_help("Width of the random embedder."))
     seed: int = field(default=0, metadata=_help("Seed of the random embedder."))
     progress: bool = field(default=True, metadata=_help("Progress bar on stderr."))
+    parts: int = field(
+        default=1,
+        metadata=_help("Split the shards over this many independent jobs (shard k goes to job k mod parts); "
+                       "a job with parts > 1 writes only its shards, a final run with parts 1 the manifest."),
+    )  # fmt: skip
+    part: int = field(default=0, metadata=_help("Which of the --parts jobs this is (0 .. parts-1)."))
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,8 @@ class EmbedResult:
     embedded: int
     report: Report
     manifest: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""  # of the shards' contents (model, weights, numeric options)
+    dtype: str = ""  # the compute dtype this run resolved
 
 
 def read_sequence_tables(inputs: Sequence[Path], molecule: Molecule | None) -> pa.Table:
@@ -211,8 +219,32 @@ def _process_state(device: str) -> Any:
     return PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU") or device == "cpu")
 
 
+def resolved_dtype(config: EmbedConfig) -> str:
+    """The compute dtype a run of ``config`` uses in this process (it is part of the shards' fingerprint)."""
+    state = _process_state(config.device)
+    return config.dtype or default_dtype(str(state.device) if config.device == "auto" else config.device)
+
+
+def check_part(config: EmbedConfig) -> None:
+    if config.parts < 1 or not 0 <= config.part < config.parts:
+        raise InputError(f"part {config.part} of {config.parts}: need parts >= 1 and 0 <= part < parts")
+
+
+def my_shards(shards: Sequence[ShardPlan], config: EmbedConfig, state: Any) -> list[ShardPlan]:
+    """The shards of this job (``part`` of ``parts``) and, within it, of this accelerate process."""
+    check_part(config)
+    in_part = [s for s in shards if s.index % config.parts == config.part]
+    return in_part[state.process_index :: state.num_processes]
+
+
 def run_embed(config: EmbedConfig, embedder: BaseEmbedder | None = None) -> EmbedResult:
-    """Embed the unique sequences of ``config.inputs`` into ``config.output`` (resumable, multi-process)."""
+    """Embed the unique sequences of ``config.inputs`` into ``config.output`` (resumable, multi-process).
+
+    With ``parts`` > 1 only the shards of job ``part`` are embedded (several such jobs may share the output
+    folder) and nothing else is written; a later run with ``parts`` 1 finds them complete and writes the
+    manifest, so the folder ends byte-identical to one run's.
+    """
+    check_part(config)
     state = _process_state(config.device)
     device = str(state.device) if config.device == "auto" else config.device
     dtype = config.dtype or default_dtype(device)
@@ -249,14 +281,14 @@ def run_embed(config: EmbedConfig, embedder: BaseEmbedder | None = None) -> Embe
     stamp = fingerprint(embedder, config, dtype)
     output = Path(config.output)
     names = [s.name(len(shards)) for s in shards]
+    mine = my_shards(shards, config, state)
     if state.is_main_process:
         output.mkdir(parents=True, exist_ok=True)
-        for stale in output.glob("*shard-*.parquet*"):
+        for stale in output.glob("*shard-*.parquet*") if config.parts == 1 else ():
             if stale.name not in names:
                 stale.unlink()  # other plan or a killed write's temp file
     state.wait_for_everyone()
 
-    mine = [s for s in shards if s.index % state.num_processes == state.process_index]
     todo = [s for s in mine if not shard_is_complete(output / names[s.index], s, stamp)]
     total = sum(len(q) for s in todo for q in s.sequences)
     bar = tqdm(
@@ -285,8 +317,10 @@ def run_embed(config: EmbedConfig, embedder: BaseEmbedder | None = None) -> Embe
         reused=len(mine) - len(todo),
         embedded=len(todo),
         report=report,
+        fingerprint=stamp,
+        dtype=dtype,
     )
-    if state.is_main_process:
+    if state.is_main_process and config.parts == 1:
         missing = [
             n for s, n in zip(shards, names, strict=True) if not shard_is_complete(output / n, s, stamp)
         ]
@@ -323,7 +357,7 @@ def _manifest(
     versions = package_versions(["torch", "rna-fm", "fair-esm", "pyarrow"])
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()}
     options["inputs"] = [str(p) for p in config.inputs]
-    for volatile in ("output", "device", "progress"):
+    for volatile in ("output", "device", "progress", "parts", "part"):
         options.pop(volatile, None)
     return {
         "model": embedder.name,

@@ -40,6 +40,10 @@ def _published_stamp(stamp: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Reports that hold the publish stage's own facts from an earlier run (the build report combines them).
+OWN_REPORTS = ("build_report.json", "publish/publish_report.json")
+
+
 def build_provenance(build: Path) -> dict[str, Any]:
     """Parameters, seeds and tool versions recorded by earlier stages (stamps, stage reports, build config)."""
     provenance: dict[str, Any] = {"stages": {}, "seeds": {}}
@@ -48,6 +52,8 @@ def build_provenance(build: Path) -> dict[str, Any]:
         if data is not None:
             provenance["stages"][stamp.parent.name] = _published_stamp(data)
     for path in sorted(build.glob("**/*_report.json")):
+        if _relative(path, build) in OWN_REPORTS:
+            continue  # a rerun would otherwise publish the previous publish's facts: other bytes
         data = _read_json(path)
         if data and data.get("facts"):
             provenance.setdefault("report_facts", {})[_relative(path, build)] = data["facts"]

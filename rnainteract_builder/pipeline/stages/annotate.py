@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from rnainteract_builder.contract.pairs_folder import PAIRS_FILES
 from rnainteract_builder.contract.report import Report
@@ -40,13 +40,48 @@ def database_files(ctx: BuildContext, config: Config) -> list[Path]:
     return [ctx.path(getattr(config, key)) for key in PATH_KEYS if getattr(config, key)]
 
 
-def run(ctx: BuildContext, config: Config) -> Report:
-    from rnainteract_builder.annotate.annotate import AnnotateConfig, annotate_dir
+def annotate_config(ctx: BuildContext, config: Config) -> Any:
+    from rnainteract_builder.annotate.annotate import AnnotateConfig
 
     paths = {key: ctx.path(getattr(config, key)) for key in PATH_KEYS if getattr(config, key)}
-    options = replace(config, **paths).__dict__
-    annotate_config = AnnotateConfig(**options, work_dir=ctx.stage_dir(NAME) / "work")
-    return annotate_dir(ctx.stage_dir(positives.NAME), ctx.stage_dir(NAME), annotate_config)
+    return AnnotateConfig(**replace(config, **paths).__dict__, work_dir=ctx.stage_dir(NAME) / "work")
+
+
+def run(ctx: BuildContext, config: Config) -> Report:
+    from rnainteract_builder.annotate.annotate import annotate_dir
+
+    return annotate_dir(ctx.stage_dir(positives.NAME), ctx.stage_dir(NAME), annotate_config(ctx, config))
+
+
+# Shards (the Snakemake workflow): ``run_shard`` per shard, then the stage run as ``merged_stage(n)``.
+SHARD_FILE = NAME + "/shards/part-{part}-of-{parts}.parquet"
+
+
+def shard_paths(ctx: BuildContext, parts: int) -> list[Path]:
+    return [ctx.build_dir / SHARD_FILE.format(part=i, parts=parts) for i in range(parts)]
+
+
+def run_shard(ctx: BuildContext, config: Config, part: int, parts: int) -> Path:
+    """Table / Rfam / Pfam labels of shard ``part`` of ``parts`` of the positives' sequences."""
+    from rnainteract_builder.annotate.shards import annotate_shard
+
+    out = ctx.build_dir / SHARD_FILE.format(part=part, parts=parts)
+    return annotate_shard(ctx.stage_dir(positives.NAME), out, annotate_config(ctx, config), part, parts)
+
+
+def merged_stage(parts: int) -> StageSpec:
+    """This stage with ``run`` taking the labels of the ``parts`` shards (same outputs, report and stamp)."""
+
+    def run_merge(ctx: BuildContext, config: Config) -> Report:
+        from rnainteract_builder.annotate.annotate import annotate_dir
+        from rnainteract_builder.annotate.shards import read_shards
+
+        known = read_shards(ctx.stage_dir(positives.NAME), shard_paths(ctx, parts))
+        return annotate_dir(
+            ctx.stage_dir(positives.NAME), ctx.stage_dir(NAME), annotate_config(ctx, config), known
+        )
+
+    return replace(STAGE, run=run_merge)
 
 
 STAGE = StageSpec(
