@@ -64,6 +64,12 @@ class EmbeddedPairDataset(torch.utils.data.Dataset):
         self.rna_ids: list[str] = joined.rna_ids
         self.protein_ids: list[str] = joined.protein_ids
         self.labels: np.ndarray | None = joined.labels
+        #: Category columns in row order, for per-category metrics (``rna_category``, ``protein_category``).
+        self.groups: dict[str, list[str | None]] = {
+            column: interactions.column(column).to_pylist()
+            for column in ("rna_category", "protein_category")
+            if column in interactions.column_names
+        }
         self.rna_store, self.protein_store = rna_store, protein_store
         self.max_length = max_length
         self.rna_lengths = np.array([rna_store.length(i) for i in self.rna_ids], dtype=np.int64)

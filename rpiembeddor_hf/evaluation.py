@@ -35,6 +35,7 @@ from rpiembeddor_hf.data import (
     read_tables,
     split_files,
 )
+from rpiembeddor_hf.group_metrics import group_tables, metrics_by_group
 from rpiembeddor_hf.metrics import METRIC_NAMES, trivial_baselines
 from rpiembeddor_hf.thresholds import model_threshold, model_threshold_source
 
@@ -154,6 +155,10 @@ class EvaluationReport:
     extra: dict[str, Any] = field(default_factory=dict)
     #: Where the threshold of the threshold metrics came from, in words.
     threshold_source: str | None = None
+    #: The model's metrics at the paper's fixed threshold 0.5 (when the chosen threshold differs).
+    at_paper_threshold: dict[str, Any] | None = None
+    #: ``{column: {category: metrics}}``: per RNA / protein category (:mod:`rpiembeddor_hf.group_metrics`).
+    by_group: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,12 +169,21 @@ class EvaluationReport:
             "confusion": confusion_sentence(self.model),
             "threshold": self.model["threshold"],
             "threshold_source": self.threshold_source,
+            "model_at_threshold_0.5": self.at_paper_threshold,
+            "by_group": self.by_group,
             **self.extra,
         }
 
     def markdown(self, model_name: str = "RPIembeddor") -> str:
-        table = metrics_table({model_name: self.model, **self.baselines}, title=self.name, note=self.note)
-        return table + threshold_line(self.model["threshold"], self.threshold_source)
+        rows = {model_name: self.model}
+        if self.at_paper_threshold is not None:
+            rows[f"{model_name} at 0.5 (paper)"] = self.at_paper_threshold
+        table = metrics_table({**rows, **self.baselines}, title=self.name, note=self.note)
+        text = table + threshold_line(self.model["threshold"], self.threshold_source)
+        if self.by_group:
+            text += f"\nPer category ({model_name}, threshold {self.model['threshold']:.4g}):\n\n"
+            text += group_tables(self.by_group)
+        return text
 
 
 def threshold_line(threshold: float, source: str | None) -> str:
@@ -185,8 +199,11 @@ def evaluation_report(
     probabilities: np.ndarray,
     threshold: float = 0.5,
     threshold_source: str | None = None,
+    groups: dict[str, Any] | None = None,
     **extra: Any,
 ) -> EvaluationReport:
+    """Metrics at ``threshold`` beside the trivial baselines, at the paper's 0.5 when that differs, and per
+    RNA / protein category when ``groups`` (interaction columns in row order) are given."""
     model = compute_metrics(labels, probabilities, threshold)
     baselines = {
         k: compute_metrics(labels, np.full(len(labels), 1.0 if k == "all-positive" else 0.0), threshold)
@@ -197,7 +214,9 @@ def evaluation_report(
         note = POSITIVE_ONLY_NOTE
     elif model["n_positive"] == 0:
         note = NEGATIVE_ONLY_NOTE
-    return EvaluationReport(name, model, baselines, note, dict(extra), threshold_source)
+    at_half = compute_metrics(labels, probabilities, 0.5) if abs(threshold - 0.5) > 1e-12 else None
+    by_group = metrics_by_group(labels, probabilities, groups or {}, threshold, compute_metrics)
+    return EvaluationReport(name, model, baselines, note, dict(extra), threshold_source, at_half, by_group)
 
 
 def confusion_sentence(m: dict[str, Any]) -> str:
@@ -330,6 +349,7 @@ def evaluate_model(
         predictions.probabilities,
         threshold,
         threshold_source=source,
+        groups=data.groups,
         pairs=len(data),
     )
     if out_dir is not None and (accelerator is None or accelerator.is_main_process):

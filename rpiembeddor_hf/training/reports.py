@@ -101,6 +101,7 @@ def _split_reports(
             preds.probabilities,
             choice.threshold,
             threshold_source=choice.source,
+            groups=named[role].groups,
         )
         if out is not None:
             write_report(reports[role], preds, out / "evaluation" / role)
