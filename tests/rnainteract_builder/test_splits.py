@@ -98,3 +98,18 @@ def test_table1_and_figures(tmp_path: Path) -> None:
     heatmap = plot_category_heatmap(table.filter(pc.equal(table.column("label"), 1)), tmp_path / "heat.png")
     for png in (lengths, heatmap):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_component_split_shares_neither_family_nor_clan_and_counts_the_crossing_pairs(seed: int) -> None:
+    table = _pairs()
+    splits, report = split_interactions(table, SplitConfig(kind="component", seed=seed))
+    for column in ("rna_family", "protein_clan"):
+        groups = {name: set(splits[name].column(column).to_pylist()) for name in SPLIT_NAMES}
+        assert not groups["train"] & groups["test"], column
+        assert not groups["train"] & groups["validation"], column
+        assert not groups["validation"] & groups["test"], column
+    kept = sum(splits[name].num_rows for name in SPLIT_NAMES)
+    assert kept + report.dropped() == table.num_rows  # every crossing pair is counted, none vanishes
+    assert 0 < splits["test"].num_rows < table.num_rows / 4

@@ -20,8 +20,10 @@ class Config:
     seed: int = field(default=0, metadata=HELP("Seed of the group / row assignment."))
     test_fraction: float = field(default=0.1, metadata=HELP("Target share of pairs in test."))
     validation_fraction: float = field(default=0.1, metadata=HELP("Share of train pairs moved to validation."))
-    configs: tuple[Literal["family", "random", "cold_protein"], ...] = field(
-        default=SPLIT_KINDS, metadata=HELP(f"Split kinds to write (must include {DEFAULT_SPLIT}).")
+    configs: tuple[Literal["family", "random", "cold_protein", "component"], ...] = field(
+        default=SPLIT_KINDS,
+        metadata=HELP(f"Split kinds to write (must include {DEFAULT_SPLIT}); 'component' holds out RNA "
+                      "families and protein clans together (the strictest)."),
     )
     audit_method: Literal["auto", "align", "mmseqs"] = field(
         default="auto", metadata=HELP("Leakage audit of the family split.")
@@ -44,6 +46,7 @@ def run(ctx: BuildContext, config: Config) -> Report:
         report.absorb(split_dir(ctx.stage_dir(negatives.NAME), ctx.stage_dir(NAME) / kind, options), kind)
     family = ctx.stage_dir(NAME) / DEFAULT_SPLIT
     report.facts["leakage audit (family split, RNA)"] = audit_split(family, method=config.audit_method)
+    report.facts["leakage audit (family split, protein)"] = audit_split(family, "protein", method=config.audit_method)
     stats = write_stats(family, ctx.stage_dir(NAME) / STATS_DIR, annotate_dir=ctx.stage_dir(annotate.NAME))
     report.facts["table1"] = stats["table1"]
     return report
