@@ -81,8 +81,7 @@ def token_budget_batches(
     ends = _greedy_ends(sizes, tokens_per_batch)
     if max_padding is not None and _padding(sizes, ends) > max_padding:
         ends = _bounded_padding_ends(sizes, tokens_per_batch, max_padding, ends)
-    starts = [0, *ends[:-1]]
-    return [order[start:end].tolist() for start, end in zip(starts, ends, strict=True)]
+    return [order[start:end].tolist() for start, end in zip([0, *ends], ends, strict=False)]
 
 
 def _greedy_ends(sizes: np.ndarray, tokens_per_batch: int) -> list[int]:
