@@ -95,7 +95,9 @@ def load() -> str:
 def plans(lengths: list[int], args: argparse.Namespace, specials: int) -> dict[str, list[list[int]]]:
     """The three batchings compared: the naive baseline, greedy token-budget packing, bounded padding."""
     return {
-        f"fixed batches of {args.batch_size} in input order": fixed_size_batches(len(lengths), args.batch_size),
+        f"fixed batches of {args.batch_size} in input order": fixed_size_batches(
+            len(lengths), args.batch_size
+        ),
         f"token budget {args.tokens_per_batch}, greedy": token_budget_batches(
             lengths, args.tokens_per_batch, specials, max_padding=None
         ),
@@ -127,14 +129,18 @@ def time_plans(embedder: FoundationEmbedder, seqs: list[str], named: dict[str, l
         assert (stats.padded, stats.real) == (padded, real)  # the tensors the model saw
         base_s = base_s or seconds
         print(
-            describe(name, stats) + f"; {residues / seconds:7.0f} residues/s, {base_s / seconds:.2f}x the first, "
+            describe(name, stats)
+            + f"; {residues / seconds:7.0f} residues/s, {base_s / seconds:.2f}x the first, "
             f"peak mem {peak_memory_mb(device):,.0f} MB"
         )
         if device.type == "cuda" and embedder.dtype == "bf16":
             params = sum(p.numel() for p in embedder.model.parameters())
             peak = next((v for k, v in PEAK_BF16.items() if k in torch.cuda.get_device_name()), None)
             flops = 2 * params * padded / seconds
-            print(f"    model FLOP/s {flops / 1e12:.1f} TFLOP/s; MFU " + (f"{flops / peak:.1%}" if peak else "n/a"))
+            print(
+                f"    model FLOP/s {flops / 1e12:.1f} TFLOP/s; MFU "
+                + (f"{flops / peak:.1%}" if peak else "n/a")
+            )
 
 
 def main() -> int:
@@ -169,7 +175,7 @@ def main() -> int:
         molecule = "rna" if name == "rnafm" else "protein"
         seqs = length_mix(molecule, args.sequences, rng)
         if args.plan_only:
-            seqs = [s[: MAX_RESIDUES] for s in seqs]
+            seqs = [s[:MAX_RESIDUES] for s in seqs]
             lengths = [len(s) for s in seqs]
             print(f"{name} ({len(seqs)} seqs, {sum(lengths):,} residues, BOS + EOS per sequence):")
             for plan_name, plan in plans(lengths, args, 2).items():

@@ -48,7 +48,9 @@ def real_share(lengths: np.ndarray, batches: list[list[int]]) -> float:
 def test_every_pair_once_full_batches_first_and_seeded(count, batch_size, pool, seed, two, grouped):
     rng = np.random.default_rng(seed)
     lengths = rng.integers(1, 1024, (count, 2) if two else count)
-    sampler = LengthGroupedBatchSampler(lengths, batch_size, seed=seed, group_by_length=grouped, mega_batches=pool)
+    sampler = LengthGroupedBatchSampler(
+        lengths, batch_size, seed=seed, group_by_length=grouped, mega_batches=pool
+    )
     for epoch in (0, 1):
         sampler.set_epoch(epoch)
         batches = sampler.batches()

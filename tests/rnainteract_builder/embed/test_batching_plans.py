@@ -70,10 +70,7 @@ def test_dynamic_programme_finds_the_cheapest_split(lengths, budget, price):
 
     n = len(sizes)
     splits = (
-        [*cut, n]
-        for r in range(n)
-        for cut in itertools.combinations(range(1, n), r)
-        if allowed([*cut, n])
+        [*cut, n] for r in range(n) for cut in itertools.combinations(range(1, n), r) if allowed([*cut, n])
     )
     best = min(cost(ends) for ends in splits)
     found = _cheapest_ends(sizes, budget, price)
