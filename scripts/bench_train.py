@@ -15,6 +15,13 @@ pass over every batch of the plan. Samples/s is the median over ``--repeats``; t
 of the per-repeat ratios (each repeat's two modes ran back to back). On a GPU it also times the paper
 configuration in bf16 and projects 90 epochs x 109,214 pairs; without one it says so.
 
+Padding: each mode's table row gives the real-token share of its timed batches (residues / padded positions,
+both molecules); before the runs it prints the share per molecule over a whole epoch of the sampler, of
+plain shuffled batches (dynamic padding, no grouping) and of ``pad-to-1024``. These depend only on the
+lengths, the batch size and ``--pairs`` (default: the paper's 109,214 training pairs; a grouped batch can
+only be as uniform as the pairs the sampler can choose from), not on the machine; the timings do, so the
+load average is printed before and after.
+
     .venv/bin/python scripts/bench_train.py --batch-size 16 --steps 12 --warmup 2 --repeats 3
 """
 
@@ -23,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import resource
 import statistics
 import sys
@@ -61,18 +69,69 @@ def length_mix(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def batch_plan(
     rna: np.ndarray, protein: np.ndarray, batch_size: int, steps: int, seed: int = 0
 ) -> list[list[int]]:
-    """``steps`` batches drawn at random (seeded) from one epoch of the training sampler over all pairs.
+    """``steps`` batches of one epoch of the training sampler over all pairs, chosen to cost what the epoch
+    costs.
 
-    The sampler groups lengths within mega-batches of 50 batches, as in training; a uniform sample of its
-    batches costs, on average, what a training epoch costs per batch.
+    The sampler groups lengths with its defaults, as in training. Grouped batches differ a lot in padded
+    size (miRNAs with short proteins, long RNAs with long proteins), so a few batches drawn at random can
+    be much cheaper or dearer than the epoch's average; the batches at evenly spaced quantiles of padded
+    size (``rows x (longest RNA + longest protein)``) are not. They are timed in the sampler's order.
     """
+    full = [b for b in epoch_batches(rna, protein, batch_size, seed) if len(b) == batch_size]
+    size = np.array([len(b) * (int(rna[b].max()) + int(protein[b].max())) for b in full])
+    by_size = np.argsort(size, kind="stable")
+    count = min(steps, len(full))
+    pick = by_size[((np.arange(count) + 0.5) * len(full) / count).astype(int)]
+    return [full[i] for i in sorted(pick.tolist())]
+
+
+def epoch_batches(
+    rna: np.ndarray, protein: np.ndarray, batch_size: int, seed: int = 0, grouped: bool = True
+) -> list[list[int]]:
+    """One epoch of the training sampler (``grouped=False``: plain shuffled batches)."""
     from rpiembeddor_hf.data import LengthGroupedBatchSampler
 
     lengths = np.stack([rna, protein], axis=1)  # what training passes: EmbeddedPairDataset.pair_lengths()
-    epoch = LengthGroupedBatchSampler(lengths, batch_size, seed=seed, group_by_length=True).batches()
-    full = [b for b in epoch if len(b) == batch_size]
-    pick = np.random.default_rng(seed).choice(len(full), size=min(steps, len(full)), replace=False)
-    return [full[i] for i in sorted(pick)]
+    return LengthGroupedBatchSampler(lengths, batch_size, seed=seed, group_by_length=grouped).batches()
+
+
+def real_shares(
+    rna: np.ndarray, protein: np.ndarray, plan: list[list[int]], width: int | None = None
+) -> tuple[float, float, float]:
+    """Real-token share of RNA, protein and both: residues / padded positions, each molecule padded to its
+    longest in the batch (or to ``width``)."""
+    from rnainteract_builder.contract.batching import plan_stats
+
+    shares = []
+    real = padded = 0
+    for lengths in (rna, protein):
+        stats = plan_stats(lengths, plan)
+        fill = stats.padded if width is None else width * sum(len(b) for b in plan)
+        shares.append(stats.real / fill)
+        real, padded = real + stats.real, padded + fill
+    return shares[0], shares[1], real / padded
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def padding_summary(rna: np.ndarray, protein: np.ndarray, batch_size: int, seed: int) -> str:
+    """Real-token shares over one epoch: the grouped sampler, plain shuffled batches, pad-to-1024."""
+    grouped = epoch_batches(rna, protein, batch_size, seed)
+    plain = epoch_batches(rna, protein, batch_size, seed, grouped=False)
+    lines = [
+        f"real-token share over one epoch ({len(rna):,} pairs, batch {batch_size}), RNA / protein / both:"
+    ]
+    for name, plan, width in (
+        ("dynamic + grouped (training)", grouped, None),
+        ("dynamic, shuffled, no grouping", plain, None),
+        (BASELINE, plain, MAX_LENGTH),
+    ):
+        r, p, both = real_shares(rna, protein, plan, width)
+        lines.append(f"  {name:<31} {r:6.1%} / {p:6.1%} / {both:6.1%}  (padding {1 - both:5.1%})")
+    return "\n".join(lines)
 
 
 def _inputs(
@@ -152,6 +211,27 @@ def measure(mode: str, args: dict) -> dict:
     return result
 
 
+def describe_mix(
+    rna: np.ndarray, protein: np.ndarray, plan: list[list[int]], options: argparse.Namespace
+) -> str:
+    """One line on the lengths, the timed batches and the run settings."""
+    pairs = sum(len(b) for b in plan)
+    padded_rna = sum(int(rna[b].max()) * len(b) for b in plan) / pairs
+    padded_protein = sum(int(protein[b].max()) * len(b) for b in plan) / pairs
+
+    def spread(x: np.ndarray) -> str:
+        return f"median {int(np.median(x))} (10-90 %: {int(np.percentile(x, 10))}-{int(np.percentile(x, 90))}, max {x.max()})"
+
+    return (
+        f"length mix: {len(rna):,} pairs, {pairs} of them in the timed batches; RNA {spread(rna)}, protein "
+        f"{spread(protein)}; timed dynamic batches pad to {padded_rna:.0f} RNA + {padded_protein:.0f} residues "
+        f"per pair on average (baseline: {MAX_LENGTH} + {MAX_LENGTH}); batch {options.batch_size}, "
+        f"{options.warmup} warm-up + {len(plan)} timed steps per run, {options.repeats} repeats per mode, "
+        f"d_model {options.d_model}, torch threads {options.threads or torch.get_num_threads()}"
+        f"{', full attention (no lean forward)' if options.full_attention else ''}"
+    )
+
+
 def parse_options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -164,7 +244,9 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=64, help="pairs per batch (paper: 64)")
     parser.add_argument("--d-model", type=int, default=256)
     parser.add_argument("--threads", type=int, default=0, help="torch threads per run (0: torch's default)")
-    parser.add_argument("--pairs", type=int, default=8192, help="pairs in the length mix (one sampler epoch)")
+    parser.add_argument(
+        "--pairs", type=int, default=PAPER_PAIRS, help="pairs in the length mix (one sampler epoch)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--full-attention",
@@ -184,12 +266,6 @@ def main() -> int:
     gpu = torch.cuda.is_available()
     rna, protein = length_mix(options.pairs, options.seed)
     plan = batch_plan(rna, protein, options.batch_size, options.steps, options.seed)
-    pairs = sum(len(b) for b in plan)
-    padded_rna = sum(int(rna[b].max()) * len(b) for b in plan) / pairs
-    padded_protein = sum(int(protein[b].max()) * len(b) for b in plan) / pairs
-    epoch = batch_plan(rna, protein, options.batch_size, options.pairs, options.seed)
-    epoch_rna = sum(int(rna[b].max()) * len(b) for b in epoch) / sum(len(b) for b in epoch)
-    epoch_protein = sum(int(protein[b].max()) * len(b) for b in epoch) / sum(len(b) for b in epoch)
     args = {
         "rna": rna.tolist(),
         "protein": protein.tolist(),
@@ -200,17 +276,9 @@ def main() -> int:
         "full_attention": options.full_attention,
         "bf16": False,
     }
-    print(
-        f"length mix: {options.pairs} pairs, {pairs} of them in the timed batches; RNA median {int(np.median(rna))} (10-90 %: {int(np.percentile(rna, 10))}-"
-        f"{int(np.percentile(rna, 90))}, max {rna.max()}), protein median {int(np.median(protein))} "
-        f"(10-90 %: {int(np.percentile(protein, 10))}-{int(np.percentile(protein, 90))}, max {protein.max()}); "
-        f"timed dynamic batches pad to {padded_rna:.0f} RNA + {padded_protein:.0f} residues per pair on average "
-        f"(whole epoch: {epoch_rna:.0f} + {epoch_protein:.0f}; baseline: {MAX_LENGTH} + {MAX_LENGTH}); batch {options.batch_size}, {options.warmup} warm-up + "
-        f"{len(plan)} timed steps per run, {options.repeats} repeats per mode, d_model {options.d_model}, "
-        f"torch threads {options.threads or torch.get_num_threads()}"
-        f"{', full attention (no lean forward)' if options.full_attention else ''}",
-        file=sys.stderr,
-    )
+    print(describe_mix(rna, protein, plan, options), file=sys.stderr)
+    print(padding_summary(rna, protein, options.batch_size, options.seed), file=sys.stderr)
+    print(f"before the runs: {load()}", file=sys.stderr)
     if not gpu:
         print(
             "no GPU available: CPU figures only (fp32); the bf16 paper-configuration timing and the 90-epoch "
@@ -243,7 +311,14 @@ def main() -> int:
             "speedup_runs": ratios,
         }
         row["memory_ratio_vs_pad_to_1024"] = row["peak_mib"] / statistics.median(r["peak_mib"] for r in base)
+        rna_share, protein_share, both = real_shares(
+            rna, protein, plan, MAX_LENGTH if mode == BASELINE else None
+        )
+        row.update(
+            real_token_share=both, real_token_share_rna=rna_share, real_token_share_protein=protein_share
+        )
         rows.append(row)
+    print(f"after the runs: {load()}", file=sys.stderr)
     if gpu:
         rows[-1]["projected_hours_90_epochs"] = PAPER_EPOCHS * PAPER_PAIRS / rows[-1]["samples_per_s"] / 3600
     if options.json:
@@ -251,15 +326,17 @@ def main() -> int:
         return 0
     memory = "peak GPU MiB" if gpu else "peak RSS MiB"
     print(
-        f"| mode | device | bf16 | samples/s (median; runs) | {memory} | speed-up vs {BASELINE} "
-        f"(median; runs) | memory vs {BASELINE} |"
+        f"| mode | device | bf16 | real tokens (RNA / protein / both) | padding | samples/s (median; runs) | "
+        f"{memory} | speed-up vs {BASELINE} (median; runs) | memory vs {BASELINE} |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         speeds = ", ".join(f"{s:.1f}" for s in r["samples_per_s_runs"])
         ratios = ", ".join(f"{s:.2f}" for s in r["speedup_runs"])
         print(
-            f"| {r['mode']} | {r['device']} | {r['bf16']} | {r['samples_per_s']:.2f} ({speeds}) | "
+            f"| {r['mode']} | {r['device']} | {r['bf16']} | {r['real_token_share_rna']:.1%} / "
+            f"{r['real_token_share_protein']:.1%} / {r['real_token_share']:.1%} | "
+            f"{1 - r['real_token_share']:.1%} | {r['samples_per_s']:.2f} ({speeds}) | "
             f"{r['peak_mib']:.0f} | {r['speedup_vs_pad_to_1024']:.2f}x ({ratios}) | "
             f"{r['memory_ratio_vs_pad_to_1024']:.2f}x |"
         )

@@ -1,9 +1,11 @@
 """Token-budget batching and long-sequence windows.
 
 Transformers cost grows with the padded batch size ``rows x longest``. Sorting sequences by length and
-packing them until ``rows x longest`` would pass a token budget keeps padding near zero and the batch
-size large for short sequences, instead of fixed-size batches in input order that pad every short
-sequence to the longest one next to it (``scripts/bench_embed.py`` measures the difference).
+packing them until ``rows x longest`` would pass a token budget keeps the batch size large for short
+sequences, instead of fixed-size batches in input order that pad every short sequence to the longest one
+next to it. Where few sequences share a length range (a small call, the long tail), greedy packing puts a
+big jump in length inside a batch; the planner then splits at the jumps, so padding stays within a bound
+(``scripts/bench_embed.py`` measures all three).
 """
 
 from __future__ import annotations
@@ -13,32 +15,144 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: Share of padded tokens a plan may spend on padding before the planner trades batch size for it.
+DEFAULT_MAX_PADDING = 0.05
+#: Bisection steps of the per-batch penalty (plenty: the plan changes at few penalties).
+_SEARCH_STEPS = 24
+
+
+@dataclass(frozen=True)
+class PlanStats:
+    """Tokens a batch plan computes: ``real`` (residues + special tokens) and ``padded`` (rows x longest)."""
+
+    real: int
+    padded: int
+    batches: int
+
+    @property
+    def padding(self) -> float:
+        """Share of the computed tokens that are padding."""
+        return 1 - self.real / self.padded if self.padded else 0.0
+
+    @property
+    def real_share(self) -> float:
+        return 1 - self.padding
+
+    @property
+    def mean_batch_tokens(self) -> float:
+        """Padded tokens per batch (how full the batches are against the budget)."""
+        return self.padded / self.batches if self.batches else 0.0
+
+
+def plan_stats(lengths: Sequence[int], plan: Sequence[Sequence[int]], extra_tokens: int = 0) -> PlanStats:
+    """Real and padded tokens of ``plan`` (each batch padded to its longest member + ``extra_tokens``)."""
+    sizes = np.asarray(lengths, dtype=np.int64) + extra_tokens
+    real = padded = 0
+    for batch in plan:
+        members = sizes[list(batch)]
+        real += int(members.sum())
+        padded += len(members) * int(members.max())
+    return PlanStats(real=real, padded=padded, batches=len(plan))
+
 
 def token_budget_batches(
-    lengths: Sequence[int], tokens_per_batch: int, extra_tokens: int = 0
+    lengths: Sequence[int],
+    tokens_per_batch: int,
+    extra_tokens: int = 0,
+    max_padding: float | None = DEFAULT_MAX_PADDING,
 ) -> list[list[int]]:
     """Indices of ``lengths`` grouped into batches whose padded size stays within ``tokens_per_batch``.
 
-    Sequences are taken in increasing length (ties by index, so the plan is deterministic); a batch is
-    closed when adding the next sequence would make ``rows x (longest + extra_tokens)`` exceed the
-    budget. A single sequence longer than the budget gets a batch of its own.
+    Sequences are taken in increasing length (ties by index, so the plan is deterministic), and every
+    batch is a run of that order. First the greedy plan: a batch is closed when adding the next sequence
+    would make ``rows x (longest + extra_tokens)`` exceed the budget; it has the fewest batches. If it pads
+    more than ``max_padding`` of its tokens (few sequences per length range, so a batch of short ones
+    takes in a much longer one), the plan becomes the one with the fewest batches, found by a search,
+    whose padding stays within ``max_padding``: batches are cut where the length jumps, at the cost of
+    some smaller batches. ``max_padding=None`` keeps the greedy plan. A single sequence longer than the
+    budget gets a batch of its own.
     """
     if tokens_per_batch <= 0:
         raise ValueError("tokens_per_batch must be positive")
+    if max_padding is not None and not 0 <= max_padding < 1:
+        raise ValueError(f"max_padding must be in [0, 1), got {max_padding}")
     order = np.argsort(np.asarray(lengths, dtype=np.int64), kind="stable")
-    batches: list[list[int]] = []
-    current: list[int] = []
-    longest = 0
-    for index in order.tolist():
-        size = int(lengths[index]) + extra_tokens
-        if current and (len(current) + 1) * max(longest, size) > tokens_per_batch:
-            batches.append(current)
-            current, longest = [], 0
-        current.append(index)
-        longest = max(longest, size)
-    if current:
-        batches.append(current)
-    return batches
+    sizes = np.asarray(lengths, dtype=np.int64)[order] + extra_tokens
+    ends = _greedy_ends(sizes, tokens_per_batch)
+    if max_padding is not None and _padding(sizes, ends) > max_padding:
+        ends = _bounded_padding_ends(sizes, tokens_per_batch, max_padding, ends)
+    return [order[start:end].tolist() for start, end in zip([0, *ends], ends, strict=False)]
+
+
+def _greedy_ends(sizes: np.ndarray, tokens_per_batch: int) -> list[int]:
+    """Batch ends of the sorted ``sizes``, each batch filled until the next size would pass the budget."""
+    ends: list[int] = []
+    rows = 0
+    for position, size in enumerate(sizes.tolist()):
+        if rows and (rows + 1) * size > tokens_per_batch:  # sorted: the new size is the longest
+            ends.append(position)
+            rows = 0
+        rows += 1
+    if rows:
+        ends.append(len(sizes))
+    return ends
+
+
+def _padded_tokens(sizes: np.ndarray, ends: Sequence[int]) -> int:
+    """``rows x longest`` summed over the batches ``[previous end, end)`` of the sorted ``sizes``."""
+    bounds = np.asarray(ends, dtype=np.int64)
+    return int((np.diff(bounds, prepend=0) * sizes[bounds - 1]).sum()) if len(bounds) else 0
+
+
+def _padding(sizes: np.ndarray, ends: Sequence[int]) -> float:
+    padded = _padded_tokens(sizes, ends)
+    return 1 - int(sizes.sum()) / padded if padded else 0.0
+
+
+def _bounded_padding_ends(
+    sizes: np.ndarray, tokens_per_batch: int, max_padding: float, greedy: list[int]
+) -> list[int]:
+    """Fewest batches with padding <= ``max_padding``: bisect the price of a batch (in tokens).
+
+    At price 0 the cheapest plan pads nothing (every sequence may stand alone); at a price above the
+    greedy plan's padding it has the greedy plan's (fewest) batches. The highest price whose plan stays
+    within the bound gives the fewest batches the bound allows (up to the plans a price cannot select).
+    """
+    best = _cheapest_ends(sizes, tokens_per_batch, 0.0)
+    low, high = 0.0, float(_padded_tokens(sizes, greedy) - int(sizes.sum()) + 1)
+    for _ in range(_SEARCH_STEPS):
+        price = (low + high) / 2
+        ends = _cheapest_ends(sizes, tokens_per_batch, price)
+        if _padding(sizes, ends) <= max_padding:
+            best, low = ends, price
+        else:
+            high = price
+    return best
+
+
+def _cheapest_ends(sizes: np.ndarray, tokens_per_batch: int, price: float) -> list[int]:
+    """Batch ends minimising padded tokens + ``price`` per batch (dynamic programme over the sorted sizes).
+
+    ``cost[end]`` is the cheapest plan of the first ``end`` sequences; the last batch ``[start, end)``
+    costs ``(end - start) x sizes[end - 1] + price`` and may hold at most ``budget // sizes[end - 1]`` rows.
+    """
+    count = len(sizes)
+    max_rows = np.maximum(1, tokens_per_batch // sizes)
+    cost = np.zeros(count + 1)
+    start_of = np.zeros(count + 1, dtype=np.int64)
+    positions = np.arange(count + 1)
+    for end in range(1, count + 1):
+        first = max(0, end - int(max_rows[end - 1]))
+        options = cost[first:end] + (end - positions[first:end]) * float(sizes[end - 1])
+        best = int(np.argmin(options))  # ties: the earliest start, i.e. the larger batch
+        cost[end] = options[best] + price
+        start_of[end] = first + best
+    ends: list[int] = []
+    end = count
+    while end > 0:
+        ends.append(end)
+        end = int(start_of[end])
+    return ends[::-1]
 
 
 def fixed_size_batches(count: int, batch_size: int) -> list[list[int]]:
