@@ -1,13 +1,25 @@
-"""Shared command-line plumbing: one clear error line and a non-zero exit on bad input, logs on stderr."""
+"""Shared command-line plumbing: one clear error line and a non-zero exit on bad input, logs on stderr, and
+sub-commands imported only when they run.
+
+A sub-command's module may import torch, transformers or DuckDB; importing all of them to print ``--help``
+cost seconds. :class:`LazyCommand` names a command by ``module:attribute`` with its one-line summary, and
+the group imports the module only when that command is invoked (or its own ``--help`` is asked for).
+``tests/test_cli_startup.py`` keeps each summary equal to the first line of the command's docstring.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 from rnainteract_builder.contract.errors import InputError
 
@@ -17,8 +29,75 @@ EXIT_BAD_INPUT = 2
 USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
-def new_app(help_text: str) -> typer.Typer:
+@dataclass(frozen=True)
+class LazyCommand:
+    """A sub-command imported on first use."""
+
+    #: ``package.module:attribute``: a command function, or (``group=True``) a function returning a Typer app.
+    target: str
+    #: The one line ``--help`` of the parent shows (the first line of the command's docstring).
+    summary: str
+    group: bool = False
+    context_settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def load(self, name: str) -> Any:
+        module, attribute = self.target.split(":")
+        obj = getattr(importlib.import_module(module), attribute)
+        if self.group:
+            command = typer.main.get_command(obj())
+        else:
+            single = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+            single.command(name, context_settings=dict(self.context_settings))(obj)
+            command = typer.main.get_command(single)
+        command.name = name
+        return command
+
+
+class LazyGroup(TyperGroup):
+    """A Typer group whose :class:`LazyCommand` entries are imported when invoked, not when listed."""
+
+    lazy: ClassVar[Mapping[str, LazyCommand]] = {}
+    #: Called once after a lazy command's module is imported (e.g. to register Auto classes).
+    on_load: ClassVar[Callable[[], None] | None] = None
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*self.commands, *(name for name in self.lazy if name not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            self.commands[cmd_name] = self.lazy[cmd_name].load(cmd_name)
+            if type(self).on_load is not None:
+                type(self).on_load()
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max((len(n) for n in names), default=0)
+        rows = [
+            (name, self.commands[name].get_short_help_str(limit) if name in self.commands
+             else _shorten(self.lazy[name].summary, limit))
+            for name in names
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 3)].rsplit(" ", 1)[0] + "..."
+
+
+def new_app(
+    help_text: str,
+    lazy: Mapping[str, LazyCommand] | None = None,
+    on_load: Callable[[], None] | None = None,
+) -> typer.Typer:
+    group = type("LazyCommands", (LazyGroup,), {"lazy": dict(lazy or {}), "on_load": staticmethod(on_load)
+                                                if on_load else None})
     return typer.Typer(
+        cls=group,
         help=help_text,
         no_args_is_help=True,
         add_completion=False,
