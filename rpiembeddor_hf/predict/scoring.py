@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from rnainteract_builder.contract.batching import pad_sequences
 from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel, RPIembeddorMoleculeEncoding
 
 Progress = Callable[[int], None] | None
@@ -34,14 +35,7 @@ def _lengths(embeddings: Sequence[torch.Tensor]) -> list[int]:
 
 def pad_batch(tensors: Sequence[torch.Tensor], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """``(batch, longest, dim)`` zero-padded embeddings (dtype kept) and the 1/0 attention mask."""
-    longest = max(int(t.shape[0]) for t in tensors)
-    dim = int(tensors[0].shape[1])
-    out = torch.zeros((len(tensors), longest, dim), dtype=tensors[0].dtype, device=device)
-    mask = torch.zeros((len(tensors), longest), dtype=torch.long, device=device)
-    for row, tensor in enumerate(tensors):
-        out[row, : tensor.shape[0]] = tensor.to(device)
-        mask[row, : tensor.shape[0]] = 1
-    return out, mask
+    return pad_sequences(tensors, device)
 
 
 def _as_pairs(pairs: Sequence[tuple[int, int]] | np.ndarray) -> np.ndarray:
@@ -87,9 +81,24 @@ def _select(encoding: RPIembeddorMoleculeEncoding, rows: torch.Tensor | None) ->
     )
 
 
-def _chunks(indices: np.ndarray, lengths: list[int], size: int) -> list[np.ndarray]:
+def _chunks(
+    indices: np.ndarray, lengths: list[int], size: int, max_tokens: int | None = None
+) -> list[np.ndarray]:
+    """Length-sorted chunks of at most ``size`` molecules and ``max_tokens`` padded positions."""
     order = sorted(indices.tolist(), key=lambda i: (lengths[i], i))
-    return [np.asarray(order[s : s + size], dtype=np.int64) for s in range(0, len(order), size)]
+    chunks: list[np.ndarray] = []
+    current: list[int] = []
+    longest = 0
+    for index in order:
+        grown = (len(current) + 1) * max(longest, lengths[index])
+        if current and (len(current) >= size or (max_tokens is not None and grown > max_tokens)):
+            chunks.append(np.asarray(current, dtype=np.int64))
+            current, longest = [], 0
+        current.append(index)
+        longest = max(longest, lengths[index])
+    if current:
+        chunks.append(np.asarray(current, dtype=np.int64))
+    return chunks
 
 
 @torch.inference_mode()
@@ -100,8 +109,15 @@ def score_pairs_fast(
     pairs: Sequence[tuple[int, int]] | np.ndarray,
     batch_size: int = 256,
     progress: Progress = None,
+    max_tokens: int | None = None,
+    resident: str | None = None,
 ) -> np.ndarray:
-    """Screening fast path: each molecule's part once, only the pair part per pair (see module docs)."""
+    """Screening fast path: each molecule's part once, only the pair part per pair (see module docs).
+
+    ``max_tokens`` bounds the padded positions (``molecules x longest``) encoded and scored in one call,
+    so the working memory follows the budget, not the lengths of the input. ``resident`` (``rna`` /
+    ``protein``) fixes the side kept encoded (default: the one with fewer distinct molecules).
+    """
     pairs = _as_pairs(pairs)
     out = np.empty(len(pairs), dtype=np.float32)
     if len(pairs) == 0:
@@ -109,6 +125,8 @@ def score_pairs_fast(
     device = _device(model)
     rna_used, protein_used = np.unique(pairs[:, 0]), np.unique(pairs[:, 1])
     resident_col = 0 if len(rna_used) <= len(protein_used) else 1
+    if resident is not None:
+        resident_col = ("rna", "protein").index(resident)
     streamed_col = 1 - resident_col
     molecules = ("rna", "protein")
     embeddings = (rna_embeddings, protein_embeddings)
@@ -117,7 +135,7 @@ def score_pairs_fast(
 
     resident: dict[int, RPIembeddorMoleculeEncoding] = {}
     resident_lengths = _lengths(resident_emb)
-    for chunk in _chunks((rna_used, protein_used)[resident_col], resident_lengths, batch_size):
+    for chunk in _chunks((rna_used, protein_used)[resident_col], resident_lengths, batch_size, max_tokens):
         x, mask = pad_batch([resident_emb[int(i)] for i in chunk], device)
         encoded = model.encode_molecule(resident_name, x, mask)
         resident.update(zip(chunk.tolist(), encoded.unbatch(), strict=True))
@@ -133,7 +151,7 @@ def score_pairs_fast(
     }
 
     streamed_lengths = _lengths(streamed_emb)
-    for chunk in _chunks((rna_used, protein_used)[streamed_col], streamed_lengths, batch_size):
+    for chunk in _chunks((rna_used, protein_used)[streamed_col], streamed_lengths, batch_size, max_tokens):
         x, mask = pad_batch([streamed_emb[int(i)] for i in chunk], device)
         encoded = model.encode_molecule(streamed_name, x, mask)
         pair_index = np.concatenate([order[span[int(m)][0] : span[int(m)][1]] for m in chunk])
