@@ -26,6 +26,8 @@ ACTIVATIONS = 16
 ATTENTION_SHARE = 4
 #: Bytes of bookkeeping per output row while a block is assembled (ids, probability, arrow buffers).
 ROW_BYTES = 512
+#: Rows per block at most: a killed screen loses at most this much work.
+MAX_BLOCK_ROWS = 2**15
 
 
 def parse_memory(text: str | int) -> int:
@@ -90,5 +92,5 @@ def tokens_per_chunk(config: object, budget: int, partner_length: int) -> int:
 
 
 def pairs_per_block(budget: int) -> int:
-    """Output rows held at once before a block is written (a quarter of the budget, at most 2**20)."""
-    return int(min(2**20, max(1024, budget // ATTENTION_SHARE // ROW_BYTES)))
+    """Output rows held at once before a block is written (a quarter of the budget, at most MAX_BLOCK_ROWS)."""
+    return int(min(MAX_BLOCK_ROWS, max(1024, budget // ATTENTION_SHARE // ROW_BYTES)))

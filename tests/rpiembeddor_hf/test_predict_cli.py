@@ -79,7 +79,7 @@ def test_cli_writes_tsv_to_stdout_and_reports_skipped_rows(tmp_path, model_dir, 
         ("no_weights", "no weights"),
         ("missing_model", "no such model folder"),
         ("all_bad", "no pair could be scored"),
-        ("bad_policy", "--length-policy must be"),
+        ("bad_policy", "length policy must be reject, truncate, chunk"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, model_dir, capsys, case, message):
