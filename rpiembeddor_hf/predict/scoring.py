@@ -5,7 +5,9 @@ In RPIembeddor the projection and first-layer self-attention of a molecule depen
 (:meth:`RPIembeddorModel.forward_pair`). The plain forward recomputes the molecule part for every pair;
 for M RNAs x N proteins the fast path computes it M + N times instead of 2 x M x N:
 
-* the side with fewer distinct molecules stays *resident*: encoded once, kept in memory;
+* for the paper's configuration (``first`` pooling, one layer) :mod:`.lean_scoring` goes further: a pair
+  costs one query-key product;
+* otherwise the side with fewer distinct molecules stays *resident*: encoded once, kept in memory;
 * the other side is *streamed* in length-sorted chunks (little padding): each chunk is encoded once and
   scored against every resident molecule it pairs with, one ``forward_pair`` call per resident molecule
   (an encoding of batch 1 is broadcast over the chunk by the model itself).
@@ -24,6 +26,7 @@ import torch
 
 from rnainteract_builder.contract.batching import pad_sequences
 from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel, RPIembeddorMoleculeEncoding
+from rpiembeddor_hf.predict import lean_scoring
 
 Progress = Callable[[int], None] | None
 
@@ -119,6 +122,10 @@ def score_pairs_fast(
     ``protein``) fixes the side kept encoded (default: the one with fewer distinct molecules).
     """
     pairs = _as_pairs(pairs)
+    if lean_scoring.applies(model):  # the paper's configuration: a dot product per pair
+        return lean_scoring.score_pairs_lean(
+            model, rna_embeddings, protein_embeddings, pairs, batch_size, progress, max_tokens
+        )
     out = np.empty(len(pairs), dtype=np.float32)
     if len(pairs) == 0:
         return out

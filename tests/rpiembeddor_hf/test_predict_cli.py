@@ -177,3 +177,55 @@ def test_real_embedder_classes_chunk_long_rna_and_cache(tmp_path):
         folder, "all", long_rna, PROTEINS, rna_embedder=rna2, protein_embedder=protein2, progress=False
     )
     assert rejected.report.drops["score"] == {"too_long": len(PROTEINS)}
+
+
+_REMOTE_PIPELINE = r"""
+import importlib.abc, json, sys
+
+
+class NoPackage(importlib.abc.MetaPathFinder):  # as on a machine where the project is not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("rpiembeddor_hf", "rnainteract_builder", "tests"):
+            raise ImportError(f"no module named {name!r} here")
+        return None
+
+
+sys.meta_path.insert(0, NoPackage())
+from transformers import pipeline
+
+classify = pipeline("rna-protein-interaction", model=sys.argv[1], trust_remote_code=True, device="cpu")
+one = classify({"rna": sys.argv[2], "protein": sys.argv[3], "pair_id": "p1"})
+two = classify([{"rna": sys.argv[2], "protein": sys.argv[3]}, {"rna": "acgrt", "protein": sys.argv[3]}])
+assert not [m for m in sys.modules if m.startswith(("rpiembeddor_hf", "rnainteract_builder"))]
+print(type(classify).__module__)
+print(json.dumps([one, *two]))
+"""
+
+
+def test_remote_code_pipeline_works_without_the_package(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    folder = save_tiny_model((tmp_path / "remote model").resolve())
+    config = json.loads((folder / "config.json").read_text())
+    assert config["custom_pipelines"]["rna-protein-interaction"]["impl"] == (
+        "pipeline_rpiembeddor.RNAProteinInteractionPipeline"
+    )
+    assert (folder / "pipeline_rpiembeddor.py").exists()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(HF_HUB_OFFLINE="1", HF_MODULES_CACHE=str(tmp_path / "modules"), TRANSFORMERS_VERBOSITY="error")
+    done = subprocess.run(
+        [sys.executable, "-c", _REMOTE_PIPELINE, str(folder), RNAS["rna_a"], PROTEINS["prot_x"]],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    module, rows = done.stdout.strip().splitlines()[-2:]
+    assert module.startswith("transformers_modules")
+    one, first, odd = json.loads(rows)
+    reference = predict_pairs(folder, [("rna_a", "prot_x")], RNAS, PROTEINS, progress=False).table.to_pylist()[0]
+    for key in ("probability", "label", "rna_id", "protein_id", "status"):
+        assert one[key] == pytest.approx(reference[key], abs=1e-6) if key == "probability" else one[key] == reference[key]
+    assert one["pair_id"] == "p1" and first["probability"] == pytest.approx(one["probability"], abs=1e-6)
+    assert any("replaced" in w for w in odd["warnings"])
