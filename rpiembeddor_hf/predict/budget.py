@@ -27,7 +27,7 @@ ATTENTION_SHARE = 4
 #: Bytes of bookkeeping per output row while a block is assembled (ids, probability, arrow buffers).
 ROW_BYTES = 512
 #: Rows per block at most: a killed screen loses at most this much work.
-MAX_BLOCK_ROWS = 2**15
+MAX_BLOCK_ROWS = 2**18
 
 
 def parse_memory(text: str | int) -> int:
