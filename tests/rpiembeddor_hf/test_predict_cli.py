@@ -224,8 +224,41 @@ def test_remote_code_pipeline_works_without_the_package(tmp_path):
     module, rows = done.stdout.strip().splitlines()[-2:]
     assert module.startswith("transformers_modules")
     one, first, odd = json.loads(rows)
-    reference = predict_pairs(folder, [("rna_a", "prot_x")], RNAS, PROTEINS, progress=False).table.to_pylist()[0]
+    reference = predict_pairs(
+        folder, [("rna_a", "prot_x")], RNAS, PROTEINS, progress=False
+    ).table.to_pylist()[0]
     for key in ("probability", "label", "rna_id", "protein_id", "status"):
-        assert one[key] == pytest.approx(reference[key], abs=1e-6) if key == "probability" else one[key] == reference[key]
+        assert (
+            one[key] == pytest.approx(reference[key], abs=1e-6)
+            if key == "probability"
+            else one[key] == reference[key]
+        )
     assert one["pair_id"] == "p1" and first["probability"] == pytest.approx(one["probability"], abs=1e-6)
     assert any("replaced" in w for w in odd["warnings"])
+
+
+@pytest.mark.parametrize(
+    "out, message",
+    [("hits.xlsx", "unknown output format '.xlsx'"), ("file/hits.tsv", "cannot create the output folder")],
+)
+def test_cli_output_is_checked_before_any_work(tmp_path, capsys, out, message):
+    rna, protein = write_inputs(tmp_path / "in")
+    (tmp_path / "file").write_text("")
+    code = main(["predict", "-m", str(tmp_path / "no model yet"), "--rna", str(rna), "--protein", str(protein),
+                 "-o", str(tmp_path / out)])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and message in err[0]
+
+
+def test_cli_top_k_and_memory_budget(tmp_path, model_dir, capsys):
+    rna, protein = write_inputs(tmp_path / "in")
+    out = tmp_path / "top.csv"
+    code = main(["predict", "-m", str(model_dir), "--rna", str(rna), "--protein", str(protein), "--no-cache",
+                 "--top-k-per-rna", "1", "--memory-budget", "256MB", "-o", str(out), "--no-progress"])  # fmt: skip
+    assert code == 0
+    table = pacsv.read_csv(out)
+    assert sorted(table.column("rna_source_id").to_pylist()) == sorted(RNAS)
+    assert not list(tmp_path.glob(".top.csv*"))  # no parts or temporary files left
+    code = main(["predict", "-m", str(model_dir), "--rna", str(rna), "--protein", str(protein), "--no-cache",
+                 "--memory-budget", "lots"])  # fmt: skip
+    assert code == 2 and "memory budget 'lots'" in capsys.readouterr().err

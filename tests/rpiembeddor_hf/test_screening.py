@@ -11,7 +11,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from tests.rpiembeddor_hf.predict_helpers import PROTEINS, RNAS, tiny_onehot_model, write_inputs
 from rnainteract_builder.contract.batching import LENGTH_POLICIES, check_length_policy, pad_sequences
 from rnainteract_builder.contract.embedders import OneHotEmbedder, SequenceTooLong
 from rnainteract_builder.contract.errors import InputError
@@ -19,6 +18,7 @@ from rnainteract_builder.contract.io import read_parquet
 from rpiembeddor_hf.predict import api, predict_pairs
 from rpiembeddor_hf.predict.budget import length_limit, parse_memory
 from rpiembeddor_hf.predict.screen import Screen
+from tests.rpiembeddor_hf.predict_helpers import PROTEINS, RNAS, tiny_onehot_model, write_inputs
 
 
 def _sequences(n: int, molecule: str, seed: int) -> dict[str, str]:
@@ -40,8 +40,12 @@ def test_blocks_give_the_rows_of_one_pass_in_input_order(small_blocks, tmp_path)
     model = tiny_onehot_model(seed=3)
     rnas, proteins = _sequences(9, "rna", 1), _sequences(6, "protein", 2)
     rnas["bad"] = "AC-GU"  # unusable: skipped rows stay in place
-    blocked = predict_pairs(model, "all", rnas, proteins, device="cpu", progress=False, output=tmp_path / "o.parquet")
-    whole = predict_pairs(model, "all", rnas, proteins, device="cpu", progress=False, memory_budget="4GB", fast=False)
+    blocked = predict_pairs(
+        model, "all", rnas, proteins, device="cpu", progress=False, output=tmp_path / "o.parquet"
+    )
+    whole = predict_pairs(
+        model, "all", rnas, proteins, device="cpu", progress=False, memory_budget="4GB", fast=False
+    )
     assert blocked.report.facts["blocks (resumed from an earlier run)"].startswith("10 ")
     assert blocked.table.column("pair_id").to_pylist() == [f"{r}__{p}" for r in rnas for p in proteins]
     assert blocked.table.column("status").to_pylist() == whole.table.column("status").to_pylist()
@@ -76,7 +80,9 @@ def test_killed_screen_rerun_continues_and_gives_the_same_output(small_blocks, t
     assert len(list((tmp_path / ".out.tsv.parts").glob("block-*.parquet"))) == 3
 
     calls.clear()
-    monkeypatch.setattr(Screen, "block", lambda self, a, b, p=None: calls.append((a, b)) or original(self, a, b, p))
+    monkeypatch.setattr(
+        Screen, "block", lambda self, a, b, p=None: calls.append((a, b)) or original(self, a, b, p)
+    )
     result = predict_pairs(model, "all", rnas, proteins, output=tmp_path / "out.tsv", **model_args)
     assert len(calls) == 8 - 3  # one RNA (5 rows) per block of at most 7 rows, less the finished ones
     assert result.report.facts["blocks (resumed from an earlier run)"].endswith("(3)")
@@ -101,7 +107,14 @@ def test_top_k_per_rna_and_per_protein(small_blocks, per_rna, per_protein):
     rnas, proteins = _sequences(7, "rna", 8), _sequences(6, "protein", 9)
     full = predict_pairs(model, "all", rnas, proteins, device="cpu", progress=False).table.to_pylist()
     kept = predict_pairs(
-        model, "all", rnas, proteins, device="cpu", progress=False, top_k_per_rna=per_rna, top_k_per_protein=per_protein
+        model,
+        "all",
+        rnas,
+        proteins,
+        device="cpu",
+        progress=False,
+        top_k_per_rna=per_rna,
+        top_k_per_protein=per_protein,
     ).table
     expected = set()
     for key, k in (("rna_source_id", per_rna), ("protein_source_id", per_protein)):
@@ -180,7 +193,11 @@ def test_one_length_policy_check_and_one_padding_function():
     with pytest.raises(InputError, match="length policy must be"):
         OneHotEmbedder("rna", length_policy="drop")
     values, mask = pad_sequences([np.ones((2, 3), np.float16), np.ones((4, 3), np.float16)])
-    assert values.shape == (2, 4, 3) and values.dtype.is_floating_point and mask.tolist() == [[1, 1, 0, 0], [1] * 4]
+    assert (
+        values.shape == (2, 4, 3)
+        and values.dtype.is_floating_point
+        and mask.tolist() == [[1, 1, 0, 0], [1] * 4]
+    )
 
 
 @pytest.mark.parametrize("policy", ["reject", "truncate", "chunk"])
@@ -216,7 +233,14 @@ def test_truncate_makes_an_over_long_rna_fit_the_budget():
     limit = length_limit(model.config, parse_memory("256MB"))
     rnas = {"giant": "ACGU" * 25_000}
     result = predict_pairs(
-        model, "all", rnas, PROTEINS, device="cpu", progress=False, length_policy="truncate", memory_budget="256MB"
+        model,
+        "all",
+        rnas,
+        PROTEINS,
+        device="cpu",
+        progress=False,
+        length_policy="truncate",
+        memory_budget="256MB",
     )
     assert set(result.table.column("status").to_pylist()) == {"scored"}
     assert f"truncated to the first {limit} of 100000 residues" in result.table.column("warnings")[0].as_py()
@@ -235,17 +259,19 @@ def arrow_warmed_up():
     pa.array([str(i) for i in range(100_000)]).to_pylist()
 
 
-@pytest.mark.limit_memory("48 MB")
-def test_screen_memory_does_not_grow_with_the_number_of_pairs(tmp_path, arrow_warmed_up):
-    # 150 x 400 = 60,000 pairs through blocks to Parquet: their rows alone (ids, warnings, arrow and
-    # Python objects) would take well over 48 MB if they were all in memory at once.
+@pytest.mark.limit_memory("40 MB")
+@pytest.mark.parametrize("n_rna, n_protein", [(100, 300), (200, 600)])
+def test_screen_memory_does_not_grow_with_the_number_of_pairs(tmp_path, arrow_warmed_up, n_rna, n_protein):
+    # 30,000 and 120,000 pairs through blocks (32,768 rows at most under 64 MB) to Parquet: the same
+    # limit holds for both, as the rows of a block, not of the screen, are in memory at once.
     model = tiny_onehot_model()
-    rna, protein = write_inputs(tmp_path, _sequences(150, "rna", 11), _sequences(400, "protein", 12))
+    rna, protein = write_inputs(tmp_path, _sequences(n_rna, "rna", 11), _sequences(n_protein, "protein", 12))
     result = predict_pairs(
         model, "all", rna, protein, device="cpu", progress=False, output=tmp_path / "hits.parquet",
-        keep_table=False, memory_budget="256MB",
-    )
-    assert result.rows == 60_000 and result.table is None
+        keep_table=False, memory_budget="64MB",
+    )  # fmt: skip
+    assert result.rows == n_rna * n_protein and result.table is None
+    assert read_parquet(tmp_path / "hits.parquet").num_rows == n_rna * n_protein
 
 
 def test_lean_path_of_the_paper_configuration_equals_the_plain_forward():
