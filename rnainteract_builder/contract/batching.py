@@ -73,6 +73,27 @@ def token_budget_batches(
     return batches
 
 
+def length_sorted_chunks(
+    indices: np.ndarray, lengths: Sequence[int], size: int, max_tokens: int | None = None
+) -> list[np.ndarray]:
+    """``indices`` sorted by length (ties by index) in chunks of at most ``size`` items and, when given,
+    ``max_tokens`` padded positions (``items x longest``); an item longer than that is a chunk alone."""
+    order = sorted(np.asarray(indices).tolist(), key=lambda i: (lengths[i], i))
+    chunks: list[np.ndarray] = []
+    current: list[int] = []
+    longest = 0
+    for index in order:
+        grown = (len(current) + 1) * max(longest, lengths[index])
+        if current and (len(current) >= size or (max_tokens is not None and grown > max_tokens)):
+            chunks.append(np.asarray(current, dtype=np.int64))
+            current, longest = [], 0
+        current.append(index)
+        longest = max(longest, lengths[index])
+    if current:
+        chunks.append(np.asarray(current, dtype=np.int64))
+    return chunks
+
+
 def fixed_size_batches(count: int, batch_size: int) -> list[list[int]]:
     """Batches of ``batch_size`` in input order (the naive baseline)."""
     return [list(range(start, min(start + batch_size, count))) for start in range(0, count, batch_size)]

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch.nn import functional
 
-from rnainteract_builder.contract.batching import pad_sequences
+from rnainteract_builder.contract.batching import length_sorted_chunks, pad_sequences
 from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel
 
 Progress = Callable[[int], None] | None
@@ -33,14 +33,6 @@ STEP_VALUES = 1 << 24
 def applies(model: RPIembeddorModel) -> bool:
     """The lean path is exact for ``first`` pooling and a single layer (the paper's configuration)."""
     return model.config.pooling == "first" and len(model.rna_layers) == 1
-
-
-def _chunks(
-    indices: np.ndarray, lengths: Sequence[int], size: int, max_tokens: int | None
-) -> list[np.ndarray]:
-    from rpiembeddor_hf.predict.scoring import _chunks as chunks
-
-    return chunks(indices, list(lengths), size, max_tokens)
 
 
 def _lengths(embeddings: Sequence[torch.Tensor]) -> list[int]:
@@ -61,7 +53,7 @@ def _rna_parts(
     d, heads = attention.embed_dim, attention.num_heads
     rows: dict[int, int] = {}
     s0_parts = []
-    for chunk in _chunks(used, _lengths(embeddings), size, tokens):
+    for chunk in length_sorted_chunks(used, _lengths(embeddings), size, tokens):
         x, mask = pad_sequences([embeddings[int(i)] for i in chunk], device)
         encoded = model.encode_molecule("rna", x, mask, self_attend="first")
         s0_parts.append(encoded.self_attended[:, 0])
@@ -111,7 +103,7 @@ def score_pairs_lean(
     )
     pending: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = []  # (pairs, s0, attended) to finish
     waiting = 0
-    for chunk in _chunks(proteins, _lengths(protein_embeddings), batch_size, max_tokens):
+    for chunk in length_sorted_chunks(proteins, _lengths(protein_embeddings), batch_size, max_tokens):
         x, mask = pad_sequences([protein_embeddings[int(j)] for j in chunk], device)
         projected = model.encode_molecule("protein", x, mask, self_attend="none").layer_input
         keys = functional.linear(projected, layer.in_proj_weight[d : 2 * d], layer.in_proj_bias[d : 2 * d])

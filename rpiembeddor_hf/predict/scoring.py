@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from rnainteract_builder.contract.batching import pad_sequences
+from rnainteract_builder.contract.batching import length_sorted_chunks, pad_sequences
 from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel, RPIembeddorMoleculeEncoding
 from rpiembeddor_hf.predict import lean_scoring
 
@@ -87,21 +87,7 @@ def _select(encoding: RPIembeddorMoleculeEncoding, rows: torch.Tensor | None) ->
 def _chunks(
     indices: np.ndarray, lengths: list[int], size: int, max_tokens: int | None = None
 ) -> list[np.ndarray]:
-    """Length-sorted chunks of at most ``size`` molecules and ``max_tokens`` padded positions."""
-    order = sorted(indices.tolist(), key=lambda i: (lengths[i], i))
-    chunks: list[np.ndarray] = []
-    current: list[int] = []
-    longest = 0
-    for index in order:
-        grown = (len(current) + 1) * max(longest, lengths[index])
-        if current and (len(current) >= size or (max_tokens is not None and grown > max_tokens)):
-            chunks.append(np.asarray(current, dtype=np.int64))
-            current, longest = [], 0
-        current.append(index)
-        longest = max(longest, lengths[index])
-    if current:
-        chunks.append(np.asarray(current, dtype=np.int64))
-    return chunks
+    return length_sorted_chunks(indices, lengths, size, max_tokens)
 
 
 @torch.inference_mode()
