@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 import typer
 from tqdm import tqdm
 
+from rnainteract_builder.contract.batching import check_length_policy
 from rnainteract_builder.contract.embedders import (
     BaseEmbedder,
     DType,
@@ -382,8 +383,7 @@ def embed_command(
         raise InputError(f"--molecule must be rna or protein, not {molecule!r}")
     if dtype not in (None, "bf16", "fp16", "fp32"):
         raise InputError(f"--dtype must be bf16, fp16 or fp32, not {dtype!r}")
-    if length_policy not in ("reject", "truncate", "chunk"):
-        raise InputError(f"--length-policy must be reject, truncate or chunk, not {length_policy!r}")
+    check_length_policy(length_policy)
     if tokens_per_batch <= 0 or residues_per_shard <= 0:
         raise InputError("--tokens-per-batch and --residues-per-shard must be positive")
     config = EmbedConfig(
