@@ -85,9 +85,11 @@ def too_long_message(molecule: str, length: int, limit: int, policy: str, budget
 
 
 def tokens_per_chunk(config: object, budget: int, partner_length: int) -> int:
-    """Positions of streamed molecules scored against one partner of ``partner_length`` in one call."""
-    per_position = attention_bytes(config, 1, max(1, partner_length)) - attention_bytes(config, 1, 0)
-    per_position = max(per_position, FLOAT * ACTIVATIONS * int(getattr(config, "d_model", 256)))
+    """Padded positions of streamed molecules encoded and scored in one call against partners of up to
+    ``partner_length`` positions: each holds its activations and its attention row to the partner."""
+    heads = int(getattr(config, "num_attention_heads", 8))
+    width = int(getattr(config, "d_model", 256))
+    per_position = FLOAT * (ACTIVATIONS * width + 2 * heads * max(1, partner_length))
     return max(1, budget // ATTENTION_SHARE // per_position)
 
 
