@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import torch
@@ -268,7 +269,14 @@ def _run_blocks(screen: Screen, store: BlockStore, blocks: list[tuple[int, int]]
     return len(resumed)
 
 
-def _finish(store: BlockStore, blocks: int, keep, output: str | os.PathLike[str], parts: Path | None) -> int:
+def _finish(
+    store: BlockStore,
+    blocks: int,
+    keep: np.ndarray | None,
+    output: str | os.PathLike[str],
+    parts: Path | None,
+) -> int:
+    """Stream the finished blocks into the output; a failed write says where the results are kept."""
     try:
         return write_tables(kept_blocks(store, blocks, keep), output)
     except OSError as err:
@@ -281,7 +289,17 @@ def _finish(store: BlockStore, blocks: int, keep, output: str | os.PathLike[str]
         ) from err
 
 
-def _explain(net, screen, store, blocks, result, wanted_ids, top, out_dir):
+def _explain(
+    net: RPIembeddorModel,
+    screen: Screen,
+    store: BlockStore,
+    blocks: int,
+    result: PredictionResult,
+    wanted_ids: list[str],
+    top: int,
+    out_dir: Path,
+) -> None:
+    """Attention maps of the wanted pairs and of the ``top`` best, found in one pass over the blocks."""
     from rpiembeddor_hf.predict.explain import explain_pairs
 
     best = pa.Table.from_pylist([], schema=OUTPUT_SCHEMA)
@@ -415,7 +433,15 @@ def predict_pairs(
     return result
 
 
-def _facts(model, cutoff, sources, embedded, settings, blocks, resumed) -> dict[str, object]:
+def _facts(
+    model: object,
+    cutoff: float,
+    sources: dict[str, CachedEmbedder],
+    embedded: dict[str, int],
+    settings: _Settings,
+    blocks: int,
+    resumed: int,
+) -> dict[str, object]:
     return {
         "model": str(model) if not isinstance(model, RPIembeddorModel) else type(model).__name__,
         "threshold": cutoff,

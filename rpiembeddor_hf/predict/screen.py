@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel
 from rpiembeddor_hf.predict.budget import ATTENTION_SHARE, FLOAT, tokens_per_chunk
-from rpiembeddor_hf.predict.embedding_cache import LazyEmbeddings, PlannedEmbedding
+from rpiembeddor_hf.predict.embedding_cache import CachedEmbedder, LazyEmbeddings, PlannedEmbedding
 from rpiembeddor_hf.predict.inputs import ListedPairs, MoleculeRecord
 from rpiembeddor_hf.predict.output import OUTPUT_SCHEMA, ROW
 from rpiembeddor_hf.predict.scoring import score_pairs_fast, score_pairs_plain
@@ -39,7 +39,11 @@ class Side:
 
     @classmethod
     def build(
-        cls, molecule: str, records: dict[str, MoleculeRecord], plans: dict[str, PlannedEmbedding], source
+        cls,
+        molecule: str,
+        records: dict[str, MoleculeRecord],
+        plans: dict[str, PlannedEmbedding],
+        source: CachedEmbedder,
     ) -> Side:
         listed = list(records.values())
         usable_ids = [s for s, p in plans.items() if p.error is None]
@@ -174,7 +178,16 @@ class Screen:
         protein_names = [self.protein.records[i].source_id for i in p.tolist()]
         return [f"{a}__{b}" for a, b in zip(rna_names, protein_names, strict=True)], rna_names, protein_names
 
-    def _table(self, start, stop, r, p, reason, ok, probability) -> pa.Table:
+    def _table(
+        self,
+        start: int,
+        stop: int,
+        r: np.ndarray,
+        p: np.ndarray,
+        reason: np.ndarray,
+        ok: np.ndarray,
+        probability: np.ndarray,
+    ) -> pa.Table:
         pair_ids, rna_names, protein_names = self._ids(start, stop, r, p)
         rna_seq = [None if i < 0 else self.rna.records[i].seq_id for i in r.tolist()]
         protein_seq = [None if i < 0 else self.protein.records[i].seq_id for i in p.tolist()]
