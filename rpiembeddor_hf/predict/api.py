@@ -36,7 +36,9 @@ from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel
 from rpiembeddor_hf.predict.budget import (
     DEFAULT_MEMORY_BUDGET,
     attention_bytes,
+    format_bytes,
     length_limit,
+    molecule_bytes,
     pairs_per_block,
     parse_memory,
     too_long_message,
@@ -161,7 +163,7 @@ def _sources(
     for mol in MOLECULES:
 
         def message(length: int, mol: str = mol) -> str:
-            need = attention_bytes(net.config, length, length)
+            need = molecule_bytes(net.config, length)
             return too_long_message(mol, length, limit, settings.length_policy, settings.budget, need)
 
         sources[mol] = CachedEmbedder(
@@ -311,6 +313,16 @@ def _explain(
         if wanted_ids:
             chosen.append(public.filter(pc.is_in(public.column("pair_id"), pa.array(list(wanted_ids)))))
     rows = pa.concat_tables([*chosen, best]) if chosen else best
+    lengths = {
+        item.seq_id: item.length for side in (screen.rna, screen.protein) for item in side.embeddings.items
+    }
+    for row in rows.to_pylist():  # attention maps are L_rna x L_protein per head: refuse what cannot fit
+        need = attention_bytes(net.config, lengths.get(row["rna_id"], 0), lengths.get(row["protein_id"], 0))
+        if row["status"] == "scored" and need > screen.budget:
+            raise InputError(
+                f"--explain {row['pair_id']}: its attention maps need about {format_bytes(need)}, more than the "
+                f"memory budget {format_bytes(screen.budget)}; raise --memory-budget"
+            )
     wanted = list(dict.fromkeys([*wanted_ids, *best.column("pair_id").to_pylist()]))
     embeddings = {"rna": screen.rna.embeddings, "protein": screen.protein.embeddings}
     index = {

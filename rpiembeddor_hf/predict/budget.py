@@ -60,13 +60,35 @@ def attention_bytes(config: object, queries: int, keys: int) -> int:
 
 
 def length_limit(config: object, budget: int) -> int:
-    """The longest sequence whose self-attention fits in the attention share of ``budget``."""
+    """The longest sequence one forward can take within the attention share of ``budget``.
+
+    In the paper's configuration (``first`` pooling, one layer) no attention over a molecule is square:
+    only RNA position 0 attends (:mod:`.lean_scoring`), so memory is linear in the length. Otherwise a
+    self-attention holds ``heads x L x L`` weights.
+    """
     heads = int(getattr(config, "num_attention_heads", 8))
     width = int(getattr(config, "d_model", 256))
+    inputs = max(
+        int(getattr(config, "rna_embedding_dim", 640)), int(getattr(config, "protein_embedding_dim", 640))
+    )
     allowed = budget // ATTENTION_SHARE // FLOAT
+    if getattr(config, "pooling", None) == "first" and int(getattr(config, "num_layers", 1)) == 1:
+        return max(1, allowed // (ACTIVATIONS * width + inputs + 2 * heads))
     # 2 h L^2 + 2 A w L <= allowed
     a, b = 2 * heads, 2 * ACTIVATIONS * width
     return max(1, int((-b + math.sqrt(b * b + 4 * a * allowed)) / (2 * a)))
+
+
+def molecule_bytes(config: object, length: int) -> int:
+    """Working memory of one molecule of ``length`` positions in one forward (see :func:`length_limit`)."""
+    heads = int(getattr(config, "num_attention_heads", 8))
+    width = int(getattr(config, "d_model", 256))
+    if getattr(config, "pooling", None) == "first" and int(getattr(config, "num_layers", 1)) == 1:
+        inputs = max(
+            int(getattr(config, "rna_embedding_dim", 640)), int(getattr(config, "protein_embedding_dim", 640))
+        )
+        return FLOAT * length * (ACTIVATIONS * width + inputs + 2 * heads)
+    return attention_bytes(config, length, length)
 
 
 def too_long_message(molecule: str, length: int, limit: int, policy: str, budget: int, need: int) -> str:

@@ -216,16 +216,35 @@ def test_one_hot_embedder_honours_the_length_policy(policy):
 @pytest.mark.parametrize("policy", ["reject", "chunk"])
 def test_an_rna_too_long_for_the_budget_is_refused_in_one_line_before_allocation(policy):
     model = tiny_onehot_model()
-    limit = length_limit(model.config, parse_memory("2GB"))
-    rnas = {**RNAS, "giant": "ACGU" * 25_000}  # 100,000 nt: its attention needs tens of GB
-    result = predict_pairs(model, "all", rnas, PROTEINS, device="cpu", progress=False, length_policy=policy)
+    limit = length_limit(model.config, parse_memory("64MB"))
+    rnas = {**RNAS, "giant": "ACGU" * 25_000}  # 100,000 nt
+    result = predict_pairs(
+        model, "all", rnas, PROTEINS, device="cpu", progress=False, length_policy=policy, memory_budget="64MB"
+    )
     (line,) = [p for p in result.problems if "giant" in p]
     assert line.startswith("rna giant: 100,000 nt is longer than the") and f"{limit:,}" in line
     assert f"length policy {policy!r}" in line and "use --length-policy truncate" in line
     skipped = result.table.filter(pc.equal(result.table.column("rna_source_id"), "giant"))
     assert set(skipped.column("status").to_pylist()) == {"skipped"}
     with pytest.raises(InputError, match="rna giant: 100,000 nt"):
-        predict_pairs(model, "all", {"giant": rnas["giant"]}, PROTEINS, device="cpu", progress=False)
+        predict_pairs(
+            model,
+            "all",
+            {"giant": rnas["giant"]},
+            PROTEINS,
+            device="cpu",
+            progress=False,
+            memory_budget="64MB",
+        )
+
+
+def test_the_paper_configuration_takes_long_sequences_a_square_attention_could_not():
+    from rpiembeddor_hf import RPIembeddorConfig
+
+    budget = parse_memory("2GB")
+    assert length_limit(RPIembeddorConfig(), budget) > 5 * length_limit(
+        RPIembeddorConfig(pooling="mean"), budget
+    )
 
 
 def test_truncate_makes_an_over_long_rna_fit_the_budget():
