@@ -418,7 +418,12 @@ def predict_pairs(
     if parts is None and not keep_table and output is not None:
         parts = Path(tempfile.mkdtemp(prefix="rpiembeddor-screen-"))  # stdout: blocks on disk, not in memory
     store = BlockStore(parts, _fingerprint(net, inputs, sources, settings, cutoff))
-    resumed = _run_blocks(screen, store, blocks, progress)
+    try:
+        resumed = _run_blocks(screen, store, blocks, progress)
+    except BaseException:
+        if parts is not None and parts != _parts_folder(output):  # a temporary folder: nothing to resume
+            store.remove()
+        raise
     keep = top_rows(store, len(blocks), top_k_per_rna, top_k_per_protein)
     table = (
         pa.concat_tables(kept_blocks(store, len(blocks), keep)).drop_columns([ROW]) if keep_table else None
@@ -428,16 +433,8 @@ def predict_pairs(
     report.step("scored", scorable)
     report.facts.update(_facts(model, cutoff, sources, embedded, settings, len(blocks), resumed))
     if explain or explain_top:
-        _explain(
-            net,
-            screen,
-            store,
-            len(blocks),
-            result,
-            list(explain),
-            explain_top,
-            Path(explain_dir or "explain"),
-        )
+        where = Path(explain_dir or "explain")
+        _explain(net, screen, store, len(blocks), result, list(explain), explain_top, where)
     if output is not None:
         _finish(store, len(blocks), keep, output, _parts_folder(output))
         result.output = None if str(output) == "-" else Path(output)
