@@ -48,7 +48,7 @@ OUTPUT_SCHEMA = pa.schema(
 )
 #: Input row number, kept in the parts (top-k and ordering) and dropped from the output.
 ROW = "_row"
-FORMATS = {".tsv": "\t", ".txt": "\t", ".csv": ",", ".parquet": None}
+FORMATS = {".tsv": "\t", ".csv": ",", ".parquet": None}
 
 
 def output_format(path: str | os.PathLike[str] | None) -> str | None:
