@@ -31,6 +31,7 @@ demo: install tools
 test: install tools
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
+	$(PY) -m pytest -q --memray -m limit_memory  # memory limits hold only under --memray
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -8,8 +8,11 @@ The defaults reproduce the paper (Matus et al.): RNA-FM and ESM-2 150M inputs (6
 from __future__ import annotations
 
 from transformers import PretrainedConfig
+from transformers.pipelines import PIPELINE_REGISTRY
 
 POOLING_MODES = ("first", "mean")
+#: Saved models carry this task's pipeline as remote code (``custom_pipelines`` in config.json).
+PIPELINE_TASK = "rna-protein-interaction"
 
 
 class RPIembeddorConfig(PretrainedConfig):
@@ -94,6 +97,9 @@ class RPIembeddorConfig(PretrainedConfig):
         self.threshold = float(threshold)
         self.threshold_source = threshold_source
         super().__init__(**kwargs)
+        if PIPELINE_TASK in PIPELINE_REGISTRY.get_supported_tasks():
+            # rpiembeddor_hf is imported and serves the task itself: no remote pipeline code to trust.
+            self.__dict__.pop("custom_pipelines", None)
 
     @property
     def hidden_size(self) -> int:

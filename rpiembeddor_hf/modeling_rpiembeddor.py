@@ -46,7 +46,9 @@ remote code (``trust_remote_code=True``) without the rpiembeddor_hf package.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -60,6 +62,14 @@ _AUTO_MAP = {
     "AutoConfig": "configuration_rpiembeddor.RPIembeddorConfig",
     "AutoModel": "modeling_rpiembeddor.RPIembeddorModel",
     "AutoModelForSequenceClassification": "modeling_rpiembeddor.RPIembeddorForSequenceClassification",
+}
+_PIPELINES = {
+    "rna-protein-interaction": {
+        "impl": "pipeline_rpiembeddor.RNAProteinInteractionPipeline",
+        "pt": ["AutoModel"],
+        "tf": [],
+        "type": "multimodal",
+    }
 }
 
 
@@ -205,10 +215,21 @@ class RPIembeddorPreTrainedModel(PreTrainedModel):
         """Save weights (safetensors), config and, as remote code, this file and the configuration file.
 
         The saved config maps both AutoModel and AutoModelForSequenceClassification to this code, so either
-        works with ``trust_remote_code=True`` where the rpiembeddor_hf package is not installed.
+        works with ``trust_remote_code=True`` where the rpiembeddor_hf package is not installed; it also names
+        ``pipeline_rpiembeddor.py`` (copied beside the weights) under ``custom_pipelines``, so
+        ``pipeline("rna-protein-interaction", model=folder, trust_remote_code=True)`` works there too.
         """
         self.config.auto_map = {**(getattr(self.config, "auto_map", None) or {}), **_AUTO_MAP}
-        return super().save_pretrained(save_directory, *args, **kwargs)
+        pipeline_file = Path(__file__).with_name("pipeline_rpiembeddor.py")
+        if pipeline_file.exists():
+            self.config.custom_pipelines = {
+                **(getattr(self.config, "custom_pipelines", None) or {}),
+                **_PIPELINES,
+            }
+        saved = super().save_pretrained(save_directory, *args, **kwargs)
+        if pipeline_file.exists():
+            shutil.copyfile(pipeline_file, Path(save_directory) / pipeline_file.name)
+        return saved
 
 
 class RPIembeddorModel(RPIembeddorPreTrainedModel):

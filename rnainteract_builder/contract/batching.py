@@ -1,4 +1,4 @@
-"""Token-budget batching and long-sequence windows.
+"""Token-budget batching, padding, long-sequence windows and the length policy that uses them.
 
 Transformers cost grows with the padded batch size ``rows x longest``. Sorting sequences by length and
 packing them until ``rows x longest`` would pass a token budget keeps the batch size large for short
@@ -10,10 +10,42 @@ big jump in length inside a batch; the planner then splits at the jumps, so padd
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+import torch
+
+from rnainteract_builder.contract.errors import InputError
+
+LengthPolicy = Literal["reject", "truncate", "chunk"]
+#: What happens to a sequence longer than a model takes (the one list every caller validates against).
+LENGTH_POLICIES: tuple[LengthPolicy, ...] = ("reject", "truncate", "chunk")
+
+
+def check_length_policy(policy: str) -> LengthPolicy:
+    """The policy itself, or one :class:`InputError` line listing the choices (the only place that checks)."""
+    if policy not in LENGTH_POLICIES:
+        raise InputError(f"length policy must be {', '.join(LENGTH_POLICIES)}, not {policy!r}")
+    return policy  # type: ignore[return-value]
+
+
+def pad_sequences(
+    tensors: Sequence[torch.Tensor | np.ndarray], device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(batch, longest, dim)`` zero-padded values (dtype kept) and the 1/0 ``long`` attention mask.
+
+    The one padding function of the project: per-residue embeddings of different lengths become one batch.
+    """
+    values = [torch.as_tensor(t) for t in tensors]
+    longest = max(int(t.shape[0]) for t in values)
+    out = torch.zeros((len(values), longest, int(values[0].shape[1])), dtype=values[0].dtype, device=device)
+    mask = torch.zeros((len(values), longest), dtype=torch.long, device=device)
+    for row, tensor in enumerate(values):
+        out[row, : tensor.shape[0]] = tensor.to(device)
+        mask[row, : tensor.shape[0]] = 1
+    return out, mask
 
 #: Share of padded tokens a plan may spend on padding before the planner trades batch size for it.
 DEFAULT_MAX_PADDING = 0.05
@@ -155,6 +187,27 @@ def _cheapest_ends(sizes: np.ndarray, tokens_per_batch: int, price: float) -> li
     return ends[::-1]
 
 
+def length_sorted_chunks(
+    indices: np.ndarray, lengths: Sequence[int], size: int, max_tokens: int | None = None
+) -> list[np.ndarray]:
+    """``indices`` sorted by length (ties by index) in chunks of at most ``size`` items and, when given,
+    ``max_tokens`` padded positions (``items x longest``); an item longer than that is a chunk alone."""
+    order = sorted(np.asarray(indices).tolist(), key=lambda i: (lengths[i], i))
+    chunks: list[np.ndarray] = []
+    current: list[int] = []
+    longest = 0
+    for index in order:
+        grown = (len(current) + 1) * max(longest, lengths[index])
+        if current and (len(current) >= size or (max_tokens is not None and grown > max_tokens)):
+            chunks.append(np.asarray(current, dtype=np.int64))
+            current, longest = [], 0
+        current.append(index)
+        longest = max(longest, lengths[index])
+    if current:
+        chunks.append(np.asarray(current, dtype=np.int64))
+    return chunks
+
+
 def fixed_size_batches(count: int, batch_size: int) -> list[list[int]]:
     """Batches of ``batch_size`` in input order (the naive baseline)."""
     return [list(range(start, min(start + batch_size, count))) for start in range(0, count, batch_size)]
@@ -191,3 +244,32 @@ def merge_windows(length: int, pieces: Sequence[tuple[int, int, np.ndarray]]) ->
     if (counts == 0).any():
         raise ValueError("windows do not cover the whole sequence")
     return (total / counts).astype(np.float32)
+
+
+def apply_length_policy(
+    sequences: Sequence[str],
+    limit: int | None,
+    policy: LengthPolicy,
+    overlap: int,
+    embed: Callable[[list[str]], list[np.ndarray]],
+    too_long: Callable[[int], Exception],
+) -> list[np.ndarray]:
+    """Embed ``sequences`` with ``embed`` (which takes pieces of at most ``limit``) under ``policy``.
+
+    ``reject`` raises ``too_long(index)`` for the first over-long sequence; ``truncate`` embeds the first
+    ``limit`` residues; ``chunk`` embeds overlapping windows and averages the overlaps (full length).
+    """
+    check_length_policy(policy)
+    if limit is None or all(len(s) <= limit for s in sequences):
+        return embed(list(sequences))
+    if policy == "reject":
+        raise too_long(next(i for i, s in enumerate(sequences) if len(s) > limit))
+    if policy == "truncate":
+        return embed([s[:limit] for s in sequences])
+    step_overlap = min(overlap, limit // 2)
+    plan = [(i, a, b) for i, s in enumerate(sequences) for a, b in windows(len(s), limit, step_overlap)]
+    outputs = embed([sequences[i][a:b] for i, a, b in plan])
+    grouped: dict[int, list[tuple[int, int, np.ndarray]]] = {}
+    for (i, a, b), values in zip(plan, outputs, strict=True):
+        grouped.setdefault(i, []).append((a, b, values))
+    return [merge_windows(len(s), grouped[i]) for i, s in enumerate(sequences)]

@@ -32,7 +32,15 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import torch
 
-from rnainteract_builder.contract.batching import merge_windows, token_budget_batches, windows
+from rnainteract_builder.contract.batching import (
+    LENGTH_POLICIES as LENGTH_POLICIES,
+)
+from rnainteract_builder.contract.batching import (
+    LengthPolicy,
+    apply_length_policy,
+    check_length_policy,
+    token_budget_batches,
+)
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.pretrained import (  # noqa: F401
     PRETRAINED,
@@ -46,7 +54,6 @@ from rnainteract_builder.contract.sequences import PROTEIN_CANONICAL, RNA_CANONI
 
 log = logging.getLogger(__name__)
 
-LengthPolicy = Literal["reject", "truncate", "chunk"]
 DType = Literal["fp32", "bf16", "fp16"]
 TORCH_DTYPES: dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 EMBEDDER_NAMES = ("rnafm", "esm2_t6_8M", "esm2_t12_35M", "esm2_t30_150M", "esm2_t33_650M", "onehot", "random")
@@ -80,36 +87,27 @@ class BaseEmbedder:
     molecule: Molecule
     max_length: int | None = None
 
-    def __init__(self, length_policy: LengthPolicy = "reject", overlap: int = 128):
-        if length_policy not in ("reject", "truncate", "chunk"):
-            raise InputError(f"length policy must be reject, truncate or chunk, not {length_policy!r}")
-        self.length_policy = length_policy
+    def __init__(
+        self, length_policy: LengthPolicy = "reject", overlap: int = 128, max_length: int | None = None
+    ):
+        self.length_policy = check_length_policy(length_policy)
         self.overlap = overlap
+        if max_length is not None:  # one-hot / random take any length; a limit makes the policy apply
+            self.max_length = max_length
 
     def _embed_pieces(self, pieces: list[str]) -> list[np.ndarray]:
         raise NotImplementedError
 
     def embed(self, sequences: Sequence[str]) -> list[np.ndarray]:
-        """``L x dim`` float32 arrays, one per sequence, in input order."""
-        limit = self.max_length
-        if limit is None or all(len(s) <= limit for s in sequences):
-            return self._embed_pieces(list(sequences))
-        if self.length_policy == "reject":
-            index = next(i for i, s in enumerate(sequences) if len(s) > limit)
-            raise SequenceTooLong(index, len(sequences[index]), limit, self.name)
-        if self.length_policy == "truncate":
-            return self._embed_pieces([s[:limit] for s in sequences])
-        overlap = min(self.overlap, limit // 2)
-        plan = [
-            (i, start, stop)
-            for i, s in enumerate(sequences)
-            for start, stop in windows(len(s), limit, overlap)
-        ]
-        outputs = self._embed_pieces([sequences[i][start:stop] for i, start, stop in plan])
-        grouped: dict[int, list[tuple[int, int, np.ndarray]]] = {}
-        for (i, start, stop), values in zip(plan, outputs, strict=True):
-            grouped.setdefault(i, []).append((start, stop, values))
-        return [merge_windows(len(s), grouped[i]) for i, s in enumerate(sequences)]
+        """``L x dim`` float32 arrays, one per sequence, in input order, under the length policy."""
+        return apply_length_policy(
+            sequences,
+            self.max_length,
+            check_length_policy(self.length_policy),
+            self.overlap,
+            self._embed_pieces,
+            lambda i: SequenceTooLong(i, len(sequences[i]), self.max_length or 0, self.name),
+        )
 
 
 def _letters(molecule: Molecule) -> str:

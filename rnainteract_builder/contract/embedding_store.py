@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import torch
 
+from rnainteract_builder.contract.batching import pad_sequences
 from rnainteract_builder.contract.errors import InputError
 
 PathLike = str | os.PathLike[str]
@@ -261,19 +262,12 @@ class EmbeddingStore:
         self, ids: Sequence[str], dtype: torch.dtype = torch.float16, max_length: int | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Stack embeddings into ``(batch, longest, dim)`` plus an attention mask (1 residue, 0 padding)."""
-        rows = [self.get_numpy(seq_id) for seq_id in ids]
-        longest = max((len(r) for r in rows), default=0)
-        if max_length is not None:
-            longest = min(longest, max_length)
         target = np.float32 if dtype == torch.float32 else np.float16
-        out = np.zeros((len(rows), longest, self.dim or 0), dtype=target)
-        mask = np.zeros((len(rows), longest), dtype=np.int64)
-        for i, row in enumerate(rows):
-            n = min(len(row), longest)
-            out[i, :n] = row[:n]
-            mask[i, :n] = 1
-        tensor = torch.from_numpy(out)
-        return (tensor if tensor.dtype == dtype else tensor.to(dtype)), torch.from_numpy(mask)
+        rows = [np.asarray(self.get_numpy(seq_id)[:max_length], dtype=target) for seq_id in ids]
+        if not rows:
+            return torch.zeros((0, 0, self.dim or 0), dtype=dtype), torch.zeros((0, 0), dtype=torch.long)
+        tensor, mask = pad_sequences(rows)  # the one padding function (contract.batching)
+        return (tensor if tensor.dtype == dtype else tensor.to(dtype)), mask
 
 
 @dataclass

@@ -90,6 +90,22 @@ def predict_command(
     report: Annotated[
         Path | None, typer.Option(help="Write the run report to REPORT.json / REPORT.md.")
     ] = None,
+    memory_budget: Annotated[
+        str,
+        typer.Option(
+            help="Working memory for scoring (e.g. 2GB, 512MB): blocks are sized by it, and a sequence whose "
+            "attention cannot fit is refused before anything is allocated."
+        ),
+    ] = "2GB",
+    top_k_per_rna: Annotated[
+        int, typer.Option(help="Keep only the K best proteins of each RNA (0: every pair).")
+    ] = 0,
+    top_k_per_protein: Annotated[
+        int,
+        typer.Option(
+            help="Keep only the K best RNAs of each protein (0: every pair; with --top-k-per-rna: either)."
+        ),
+    ] = 0,
     plain: Annotated[
         bool, typer.Option("--plain", help="Use the plain batched forward instead of the fast path.")
     ] = False,
@@ -103,6 +119,9 @@ def predict_command(
 
     Score listed pairs:  rpiembeddor predict -m MODEL --pairs pairs.tsv --rna r.fa --protein p.fa
 
+    Scoring runs in blocks sized by --memory-budget and written as they finish; a killed screen rerun with
+    the same command continues where it stopped and gives the same output.
+
     Sequences are embedded with the embedders of the model config (RNA-FM / ESM-2 by default) through a
     content-addressed cache, so a second run over the same sequences embeds nothing. One output row per
     input pair: ids, probability, label at the threshold, status (scored / skipped) and warnings (letters
@@ -111,10 +130,6 @@ def predict_command(
     """
     from rpiembeddor_hf.predict.api import predict_pairs
 
-    if length_policy not in ("reject", "truncate", "chunk"):
-        raise InputError(f"--length-policy must be reject, truncate or chunk, not {length_policy!r}")
-    if letters not in ("replace", "reject"):
-        raise InputError(f"--letters must be replace or reject, not {letters!r}")
     if pairs == "all" and (rna is None or protein is None):
         raise InputError("screening (--pairs all) needs --rna and --protein FASTA files")
     if explain_dir is None and (explain or explain_top):
@@ -138,14 +153,18 @@ def predict_command(
         explain=explain or (),
         explain_top=explain_top,
         explain_dir=explain_dir,
+        output=out if out is not None else "-",
+        memory_budget=memory_budget,
+        top_k_per_rna=top_k_per_rna,
+        top_k_per_protein=top_k_per_protein,
+        keep_table=False,
     )
     for line in result.problems:
         log.warning("%s", line)
-    scored = result.report.steps[-1][1]
     log.info(
         "scored %d of %d pairs (threshold %g); embedded %d RNA and %d protein sequences, the rest from cache",
-        scored,
-        len(result.table),
+        result.scored,
+        result.report.steps[0][1],
         result.threshold,
         result.embedded.get("rna", 0),
         result.embedded.get("protein", 0),
@@ -154,4 +173,5 @@ def predict_command(
         log.info("attention maps: %d files in %s", len(result.explained), explain_dir)
     if report is not None:
         result.report.write(report)
-    result.write(out)
+    if result.output is not None:
+        log.info("wrote %d rows to %s", result.rows, result.output)

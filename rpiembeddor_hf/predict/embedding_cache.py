@@ -37,13 +37,12 @@ from safetensors import SafetensorError
 from safetensors.numpy import save_file
 from safetensors.torch import load_file
 
-from rnainteract_builder.contract.batching import windows
+from rnainteract_builder.contract.batching import check_length_policy, windows
 from rnainteract_builder.contract.embedders import BaseEmbedder, LengthPolicy
 from rnainteract_builder.contract.errors import InputError
 
 log = logging.getLogger(__name__)
 
-LENGTH_POLICIES = ("reject", "truncate", "chunk")
 #: Sequences handed to one ``embedder.embed`` call (the embedder packs them into token-budget batches).
 EMBED_GROUP = 64
 
@@ -145,6 +144,11 @@ class CachedEmbedder:
     :meth:`plan` decides per sequence what gets embedded (and rejects over-long sequences under
     ``reject`` *before* embedding, so the rest of a batch is still scored); :meth:`ensure` embeds only
     what the cache lacks; :meth:`load` reads one embedding back.
+
+    ``model_limit`` is the longest sequence the scoring model can take within the memory budget
+    (:func:`rpiembeddor_hf.predict.budget.length_limit`). Under ``truncate`` it lowers the embedder's limit;
+    under ``reject`` and ``chunk`` (whose merged embedding keeps the full length) a longer sequence is
+    refused in :meth:`plan` with ``model_limit_message(length)``, before anything is allocated.
     """
 
     def __init__(
@@ -153,18 +157,24 @@ class CachedEmbedder:
         cache: EmbeddingCache,
         length_policy: LengthPolicy = "reject",
         max_length: int | None = None,
+        model_limit: int | None = None,
+        model_limit_message: Callable[[int], str] | None = None,
     ):
-        if length_policy not in LENGTH_POLICIES:
-            raise InputError(
-                f"length policy must be one of {', '.join(LENGTH_POLICIES)}, not {length_policy!r}"
-            )
+        length_policy = check_length_policy(length_policy)
         # The embedder implements the policy (truncation, overlapping windows); we only set it.
         embedder.length_policy = length_policy
-        if max_length is not None:
-            if max_length < 1:
-                raise InputError(f"max length must be positive, not {max_length}")
+        if max_length is not None and max_length < 1:
+            raise InputError(f"max length must be positive, not {max_length}")
+        cut = (
+            max_length
+            if length_policy != "truncate" or model_limit is None
+            else min(model_limit, max_length or model_limit)
+        )
+        if cut is not None:
             limit = embedder.max_length
-            embedder.max_length = max_length if limit is None else min(limit, max_length)
+            embedder.max_length = cut if limit is None else min(limit, cut)
+        self.model_limit = model_limit
+        self.model_limit_message = model_limit_message or (lambda n: f"{n} residues exceed the memory budget")
         self.embedder, self.cache, self.length_policy = embedder, cache, length_policy
         self.calls = 0  # sequences sent to the embedder (0 on a fully cached run)
 
@@ -175,6 +185,11 @@ class CachedEmbedder:
     def plan(self, seq_id: str, sequence: str) -> PlannedEmbedding:
         planned = PlannedEmbedding(seq_id, sequence, length=len(sequence))
         limit = self.embedder.max_length
+        too_long_for_model = self.model_limit is not None and len(sequence) > self.model_limit
+        if too_long_for_model and self.length_policy != "truncate":
+            planned.error_kind = "too_long"
+            planned.error = self.model_limit_message(len(sequence))
+            return planned
         if limit is None or len(sequence) <= limit:
             return planned
         if self.length_policy == "reject":

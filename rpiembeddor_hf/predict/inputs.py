@@ -56,12 +56,30 @@ class MoleculeRecord:
 
 
 @dataclass
+class ListedPairs:
+    """Pairs of a pairs file or list, in input order (ids as the user wrote them)."""
+
+    pair_ids: list[str]
+    rna_ids: list[str]
+    protein_ids: list[str]
+
+
+@dataclass
 class PairInputs:
-    """Molecules by user id and pairs ``(pair_id, rna source id, protein source id)`` in input order."""
+    """Molecules by user id and the pairs: ``listed`` ones, or (None) every RNA x every protein.
+
+    All-vs-all pairs are never listed: row ``r * proteins + p`` is RNA ``r`` with protein ``p`` (input
+    order), so a screen of M x N pairs holds M + N records, not M x N tuples.
+    """
 
     rnas: dict[str, MoleculeRecord]
     proteins: dict[str, MoleculeRecord]
-    pairs: list[tuple[str, str, str]]
+    listed: ListedPairs | None = None
+
+    def __len__(self) -> int:
+        if self.listed is None:
+            return len(self.rnas) * len(self.proteins)
+        return len(self.listed.pair_ids)
 
 
 def _record(source_id: str, raw: str, molecule: Molecule, letters: LetterPolicy) -> MoleculeRecord:
@@ -159,6 +177,33 @@ def read_pairs_table(source: PathLike | pa.Table) -> pa.Table:
     return table
 
 
+def _pair_molecules(
+    mol: Molecule,
+    ids: list[str | None],
+    column: list[str | None] | None,
+    given: SequenceSource | None,
+    letters: LetterPolicy,
+) -> dict[str, MoleculeRecord]:
+    """The molecules a pairs file names: from its sequence column, else from the FASTA file / mapping.
+
+    Unnamed rows of a sequence column get their row number as id (``ids`` is updated in place).
+    """
+    if column is not None:
+        records: dict[str, MoleculeRecord] = {}
+        for row, (source_id, raw) in enumerate(zip(ids, column, strict=True)):
+            if source_id is None and raw is not None:
+                source_id = ids[row] = f"{mol}_{row + 1}"  # unnamed: its row number
+            if source_id is not None:
+                _add(records, source_id, raw or "", mol, letters, "the pairs file")
+        return records
+    if given is not None:
+        return read_sequences(given, mol, letters)
+    raise InputError(
+        f"the pairs name {mol} ids but no {mol} sequences were given: pass a {mol} FASTA file "
+        f"or add a {SEQUENCE_COLUMNS[mol]} column"
+    )
+
+
 def collect_inputs(
     pairs: PairsSource | None,
     rna: SequenceSource | None,
@@ -178,10 +223,7 @@ def collect_inputs(
             raise InputError(
                 "all-vs-all screening needs both RNA and protein sequences (--rna and --protein)"
             )
-        rnas = read_sequences(rna, "rna", letters)
-        proteins = read_sequences(protein, "protein", letters)
-        pair_list = [(f"{r}__{p}", r, p) for r in rnas for p in proteins]
-        return PairInputs(rnas, proteins, pair_list)
+        return PairInputs(read_sequences(rna, "rna", letters), read_sequences(protein, "protein", letters))
 
     if isinstance(pairs, str | os.PathLike | pa.Table):
         table = read_pairs_table(pairs)
@@ -199,26 +241,14 @@ def collect_inputs(
         if not rna_ids:
             raise InputError("no pairs given")
 
-    molecules: dict[str, dict[str, MoleculeRecord]] = {}
-    for mol, ids, given in (("rna", rna_ids, rna), ("protein", protein_ids, protein)):
-        column = inline[mol]
-        if column is not None:
-            records: dict[str, MoleculeRecord] = {}
-            for row, (source_id, raw) in enumerate(zip(ids, column, strict=True)):
-                if source_id is None and raw is not None:
-                    source_id = ids[row] = f"{mol}_{row + 1}"  # unnamed: its row number
-                if source_id is not None:
-                    _add(records, source_id, raw or "", mol, letters, "the pairs file")  # type: ignore[arg-type]
-            molecules[mol] = records
-        elif given is not None:
-            molecules[mol] = read_sequences(given, mol, letters)
-        else:
-            raise InputError(
-                f"the pairs name {mol} ids but no {mol} sequences were given: pass a {mol} FASTA file "
-                f"or add a {SEQUENCE_COLUMNS[mol]} column"
-            )
-    pair_list = []
-    for row, (r, p) in enumerate(zip(rna_ids, protein_ids, strict=True)):
-        pair_id = pair_ids[row] if pair_ids is not None and pair_ids[row] else f"{r}__{p}"
-        pair_list.append((str(pair_id), "" if r is None else str(r), "" if p is None else str(p)))
-    return PairInputs(molecules["rna"], molecules["protein"], pair_list)
+    molecules = {
+        mol: _pair_molecules(mol, ids, inline[mol], given, letters)  # type: ignore[arg-type]
+        for mol, ids, given in (("rna", rna_ids, rna), ("protein", protein_ids, protein))
+    }
+    rna_text = ["" if r is None else str(r) for r in rna_ids]
+    protein_text = ["" if p is None else str(p) for p in protein_ids]
+    names = [
+        str(pair_ids[row]) if pair_ids is not None and pair_ids[row] else f"{r}__{p}"
+        for row, (r, p) in enumerate(zip(rna_ids, protein_ids, strict=True))
+    ]
+    return PairInputs(molecules["rna"], molecules["protein"], ListedPairs(names, rna_text, protein_text))

@@ -1,5 +1,9 @@
 """A transformers ``Pipeline`` for the task ``rna-protein-interaction`` (registered on import of rpiembeddor_hf).
 
+Every saved model also carries it as remote code (``pipeline_rpiembeddor.py`` beside the weights, named
+in ``config.json`` under ``custom_pipelines``), so ``pipeline(TASK, model=folder, trust_remote_code=True)``
+works without importing this package, and hands over to this class where the package is installed.
+
 >>> from transformers import pipeline
 >>> classify = pipeline("rna-protein-interaction", model="/abs/path/to/model")     # doctest: +SKIP
 >>> classify({"rna": "GGCUAGCUAG", "protein": "MKTAYIAKQR"})                         # doctest: +SKIP

@@ -5,7 +5,9 @@ In RPIembeddor the projection and first-layer self-attention of a molecule depen
 (:meth:`RPIembeddorModel.forward_pair`). The plain forward recomputes the molecule part for every pair;
 for M RNAs x N proteins the fast path computes it M + N times instead of 2 x M x N:
 
-* the side with fewer distinct molecules stays *resident*: encoded once, kept in memory;
+* for the paper's configuration (``first`` pooling, one layer) :mod:`.lean_scoring` goes further: a pair
+  costs one query-key product;
+* otherwise the side with fewer distinct molecules stays *resident*: encoded once, kept in memory;
 * the other side is *streamed* in length-sorted chunks (little padding): each chunk is encoded once and
   scored against every resident molecule it pairs with, one ``forward_pair`` call per resident molecule
   (an encoding of batch 1 is broadcast over the chunk by the model itself).
@@ -22,7 +24,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from rnainteract_builder.contract.batching import length_sorted_chunks, pad_sequences
 from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel, RPIembeddorMoleculeEncoding
+from rpiembeddor_hf.predict import lean_scoring
 
 Progress = Callable[[int], None] | None
 
@@ -34,14 +38,7 @@ def _lengths(embeddings: Sequence[torch.Tensor]) -> list[int]:
 
 def pad_batch(tensors: Sequence[torch.Tensor], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """``(batch, longest, dim)`` zero-padded embeddings (dtype kept) and the 1/0 attention mask."""
-    longest = max(int(t.shape[0]) for t in tensors)
-    dim = int(tensors[0].shape[1])
-    out = torch.zeros((len(tensors), longest, dim), dtype=tensors[0].dtype, device=device)
-    mask = torch.zeros((len(tensors), longest), dtype=torch.long, device=device)
-    for row, tensor in enumerate(tensors):
-        out[row, : tensor.shape[0]] = tensor.to(device)
-        mask[row, : tensor.shape[0]] = 1
-    return out, mask
+    return pad_sequences(tensors, device)
 
 
 def _as_pairs(pairs: Sequence[tuple[int, int]] | np.ndarray) -> np.ndarray:
@@ -87,9 +84,10 @@ def _select(encoding: RPIembeddorMoleculeEncoding, rows: torch.Tensor | None) ->
     )
 
 
-def _chunks(indices: np.ndarray, lengths: list[int], size: int) -> list[np.ndarray]:
-    order = sorted(indices.tolist(), key=lambda i: (lengths[i], i))
-    return [np.asarray(order[s : s + size], dtype=np.int64) for s in range(0, len(order), size)]
+def _chunks(
+    indices: np.ndarray, lengths: list[int], size: int, max_tokens: int | None = None
+) -> list[np.ndarray]:
+    return length_sorted_chunks(indices, lengths, size, max_tokens)
 
 
 @torch.inference_mode()
@@ -100,15 +98,28 @@ def score_pairs_fast(
     pairs: Sequence[tuple[int, int]] | np.ndarray,
     batch_size: int = 256,
     progress: Progress = None,
+    max_tokens: int | None = None,
+    resident: str | None = None,
 ) -> np.ndarray:
-    """Screening fast path: each molecule's part once, only the pair part per pair (see module docs)."""
+    """Screening fast path: each molecule's part once, only the pair part per pair (see module docs).
+
+    ``max_tokens`` bounds the padded positions (``molecules x longest``) encoded and scored in one call,
+    so the working memory follows the budget, not the lengths of the input. ``resident`` (``rna`` /
+    ``protein``) fixes the side kept encoded (default: the one with fewer distinct molecules).
+    """
     pairs = _as_pairs(pairs)
+    if lean_scoring.applies(model):  # the paper's configuration: a dot product per pair
+        return lean_scoring.score_pairs_lean(
+            model, rna_embeddings, protein_embeddings, pairs, batch_size, progress, max_tokens
+        )
     out = np.empty(len(pairs), dtype=np.float32)
     if len(pairs) == 0:
         return out
     device = _device(model)
     rna_used, protein_used = np.unique(pairs[:, 0]), np.unique(pairs[:, 1])
     resident_col = 0 if len(rna_used) <= len(protein_used) else 1
+    if resident is not None:
+        resident_col = ("rna", "protein").index(resident)
     streamed_col = 1 - resident_col
     molecules = ("rna", "protein")
     embeddings = (rna_embeddings, protein_embeddings)
@@ -117,7 +128,7 @@ def score_pairs_fast(
 
     resident: dict[int, RPIembeddorMoleculeEncoding] = {}
     resident_lengths = _lengths(resident_emb)
-    for chunk in _chunks((rna_used, protein_used)[resident_col], resident_lengths, batch_size):
+    for chunk in _chunks((rna_used, protein_used)[resident_col], resident_lengths, batch_size, max_tokens):
         x, mask = pad_batch([resident_emb[int(i)] for i in chunk], device)
         encoded = model.encode_molecule(resident_name, x, mask)
         resident.update(zip(chunk.tolist(), encoded.unbatch(), strict=True))
@@ -133,7 +144,7 @@ def score_pairs_fast(
     }
 
     streamed_lengths = _lengths(streamed_emb)
-    for chunk in _chunks((rna_used, protein_used)[streamed_col], streamed_lengths, batch_size):
+    for chunk in _chunks((rna_used, protein_used)[streamed_col], streamed_lengths, batch_size, max_tokens):
         x, mask = pad_batch([streamed_emb[int(i)] for i in chunk], device)
         encoded = model.encode_molecule(streamed_name, x, mask)
         pair_index = np.concatenate([order[span[int(m)][0] : span[int(m)][1]] for m in chunk])

@@ -79,7 +79,7 @@ def test_cli_writes_tsv_to_stdout_and_reports_skipped_rows(tmp_path, model_dir, 
         ("no_weights", "no weights"),
         ("missing_model", "no such model folder"),
         ("all_bad", "no pair could be scored"),
-        ("bad_policy", "--length-policy must be"),
+        ("bad_policy", "length policy must be reject, truncate, chunk"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, model_dir, capsys, case, message):
@@ -177,3 +177,88 @@ def test_real_embedder_classes_chunk_long_rna_and_cache(tmp_path):
         folder, "all", long_rna, PROTEINS, rna_embedder=rna2, protein_embedder=protein2, progress=False
     )
     assert rejected.report.drops["score"] == {"too_long": len(PROTEINS)}
+
+
+_REMOTE_PIPELINE = r"""
+import importlib.abc, json, sys
+
+
+class NoPackage(importlib.abc.MetaPathFinder):  # as on a machine where the project is not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("rpiembeddor_hf", "rnainteract_builder", "tests"):
+            raise ImportError(f"no module named {name!r} here")
+        return None
+
+
+sys.meta_path.insert(0, NoPackage())
+from transformers import pipeline
+
+classify = pipeline("rna-protein-interaction", model=sys.argv[1], trust_remote_code=True, device="cpu")
+one = classify({"rna": sys.argv[2], "protein": sys.argv[3], "pair_id": "p1"})
+two = classify([{"rna": sys.argv[2], "protein": sys.argv[3]}, {"rna": "acgrt", "protein": sys.argv[3]}])
+assert not [m for m in sys.modules if m.startswith(("rpiembeddor_hf", "rnainteract_builder"))]
+print(type(classify).__module__)
+print(json.dumps([one, *two]))
+"""
+
+
+def test_remote_code_pipeline_works_without_the_package(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    folder = save_tiny_model((tmp_path / "remote model").resolve())
+    config = json.loads((folder / "config.json").read_text())
+    assert config["custom_pipelines"]["rna-protein-interaction"]["impl"] == (
+        "pipeline_rpiembeddor.RNAProteinInteractionPipeline"
+    )
+    assert (folder / "pipeline_rpiembeddor.py").exists()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(HF_HUB_OFFLINE="1", HF_MODULES_CACHE=str(tmp_path / "modules"), TRANSFORMERS_VERBOSITY="error")
+    done = subprocess.run(
+        [sys.executable, "-c", _REMOTE_PIPELINE, str(folder), RNAS["rna_a"], PROTEINS["prot_x"]],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    module, rows = done.stdout.strip().splitlines()[-2:]
+    assert module.startswith("transformers_modules")
+    one, first, odd = json.loads(rows)
+    reference = predict_pairs(
+        folder, [("rna_a", "prot_x")], RNAS, PROTEINS, progress=False
+    ).table.to_pylist()[0]
+    for key in ("probability", "label", "rna_id", "protein_id", "status"):
+        assert (
+            one[key] == pytest.approx(reference[key], abs=1e-6)
+            if key == "probability"
+            else one[key] == reference[key]
+        )
+    assert one["pair_id"] == "p1" and first["probability"] == pytest.approx(one["probability"], abs=1e-6)
+    assert any("replaced" in w for w in odd["warnings"])
+
+
+@pytest.mark.parametrize(
+    "out, message",
+    [("hits.xlsx", "unknown output format '.xlsx'"), ("file/hits.tsv", "cannot create the output folder")],
+)
+def test_cli_output_is_checked_before_any_work(tmp_path, capsys, out, message):
+    rna, protein = write_inputs(tmp_path / "in")
+    (tmp_path / "file").write_text("")
+    code = main(["predict", "-m", str(tmp_path / "no model yet"), "--rna", str(rna), "--protein", str(protein),
+                 "-o", str(tmp_path / out)])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and message in err[0]
+
+
+def test_cli_top_k_and_memory_budget(tmp_path, model_dir, capsys):
+    rna, protein = write_inputs(tmp_path / "in")
+    out = tmp_path / "top.csv"
+    code = main(["predict", "-m", str(model_dir), "--rna", str(rna), "--protein", str(protein), "--no-cache",
+                 "--top-k-per-rna", "1", "--memory-budget", "256MB", "-o", str(out), "--no-progress"])  # fmt: skip
+    assert code == 0
+    table = pacsv.read_csv(out)
+    assert sorted(table.column("rna_source_id").to_pylist()) == sorted(RNAS)
+    assert not list(tmp_path.glob(".top.csv*"))  # no parts or temporary files left
+    code = main(["predict", "-m", str(model_dir), "--rna", str(rna), "--protein", str(protein), "--no-cache",
+                 "--memory-budget", "lots"])  # fmt: skip
+    assert code == 2 and "memory budget 'lots'" in capsys.readouterr().err

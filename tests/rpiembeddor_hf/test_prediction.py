@@ -30,7 +30,7 @@ def _random_embeddings(generator: torch.Generator, count: int, dim: int, longest
     return [torch.randn(n, dim, generator=generator).half() for n in lengths]
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     pooling=st.sampled_from(["first", "mean"]),
     layers=st.integers(1, 2),
@@ -39,8 +39,11 @@ def _random_embeddings(generator: torch.Generator, count: int, dim: int, longest
     batch_size=st.integers(1, 6),
     sparse=st.booleans(),
     seed=st.integers(0, 1000),
+    max_tokens=st.sampled_from([None, 1, 45, 120]),
 )
-def test_fast_path_equals_plain_batched_forward(pooling, layers, n_rna, n_protein, batch_size, sparse, seed):
+def test_fast_path_equals_plain_batched_forward(
+    pooling, layers, n_rna, n_protein, batch_size, sparse, seed, max_tokens
+):
     model = tiny_onehot_model(
         seed=seed % 7,
         pooling=pooling,
@@ -58,7 +61,9 @@ def test_fast_path_equals_plain_batched_forward(pooling, layers, n_rna, n_protei
     else:
         pairs = np.array([(i, j) for i in range(n_rna) for j in range(n_protein)])
     plain = score_pairs_plain(model, rnas, proteins, pairs, batch_size=batch_size + 2)
-    fast = score_pairs_fast(model, rnas, proteins, pairs, batch_size=batch_size)
+    # first pooling + 1 layer runs the lean path (a dot product per pair), the rest the general one;
+    # max_tokens cuts the chunks by padded positions, as the memory budget does.
+    fast = score_pairs_fast(model, rnas, proteins, pairs, batch_size=batch_size, max_tokens=max_tokens)
     np.testing.assert_allclose(fast, plain, atol=1e-5, rtol=0)
     # And both equal the model run on each pair alone, without any padding.
     with torch.no_grad():
