@@ -8,13 +8,37 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from rnainteract_builder.contract.cli import new_app, run
-from rpiembeddor_hf import __version__
-from rpiembeddor_hf.predict import cli as predict_cli
+from rnainteract_builder.contract.cli import LazyCommand, new_app, run
+from rpiembeddor_hf import __version__, register_auto_classes
+
+#: Sub-commands, imported when they run (they pull in torch, transformers, scikit-learn ...). Each summary is
+#: the first line of the command's docstring (tests/test_cli_startup.py keeps them equal).
+COMMANDS = {
+    "train": LazyCommand(
+        "rpiembeddor_hf.training.command:train_command",
+        "Train RPIembeddor (paper defaults) with Accelerate; `accelerate launch` it for several GPUs/CPUs.",
+        context_settings={"allow_extra_args": True},
+    ),
+    "evaluate": LazyCommand(
+        "rpiembeddor_hf.evaluation:evaluate_command",
+        "Score a split or an imported benchmark: metrics with trivial baselines, ROC/PR PNGs, JSON + Markdown.",
+    ),
+    "predict": LazyCommand(
+        "rpiembeddor_hf.predict.cli:predict_command",
+        "Score RNA-protein pairs from sequences with a trained RPIembeddor.",
+    ),
+    "benchmark": LazyCommand(
+        "rpiembeddor_hf.benchmark.cli:benchmark_command",
+        "Benchmark RPIembeddor, RPISeq, IPMiner, XRPI and trivial baselines: CV on benchmark sets and/or a "
+        "fixed split.",
+    ),
+}
 
 app = new_app(
     "RPIembeddor: a cross-attention RNA-protein interaction classifier on RNA-FM / ESM-2 embeddings.\n\n"
-    "Results go to stdout only when asked for; progress and logs go to stderr."
+    "Results go to stdout only when asked for; progress and logs go to stderr.",
+    lazy=COMMANDS,
+    on_load=register_auto_classes,
 )
 
 
@@ -27,22 +51,6 @@ def _root() -> None:
 def version_command() -> None:
     """Print the installed version."""
     print(__version__)
-
-
-def _register_commands() -> None:
-    """Attach the sub-commands (train, evaluate, predict, benchmark) defined beside their code."""
-    app.command("predict")(predict_cli.predict_command)
-    from rpiembeddor_hf import evaluation
-    from rpiembeddor_hf.training import command as training_command
-
-    app.command("train", context_settings=training_command.TRAIN_CONTEXT)(training_command.train_command)
-    app.command("evaluate")(evaluation.evaluate_command)
-    from rpiembeddor_hf.benchmark.cli import benchmark_command
-
-    app.command("benchmark")(benchmark_command)
-
-
-_register_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
