@@ -1,4 +1,5 @@
-"""Embedders behind one interface: RNA-FM, ESM-2 (four sizes), one-hot and random.
+"""Embedders behind one interface: RNA-FM, ESM-2 (four sizes) and the weight-free ones (one-hot,
+``kmer-context`` in :mod:`.context_embedder`, ``random`` / ``random-letter`` in :mod:`.random_embedders`).
 
 Every embedder has ``.name``, ``.dim``, ``.revision``, ``.molecule``, ``.max_length`` (residues one
 model call takes, ``None`` = unlimited) and ``.embed(sequences) -> list[np.ndarray]`` (``L x dim`` float32
@@ -46,7 +47,9 @@ log = logging.getLogger(__name__)
 LengthPolicy = Literal["reject", "truncate", "chunk"]
 DType = Literal["fp32", "bf16", "fp16"]
 TORCH_DTYPES: dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-EMBEDDER_NAMES = ("rnafm", "esm2_t6_8M", "esm2_t12_35M", "esm2_t30_150M", "esm2_t33_650M", "onehot", "random")
+#: Embedders that need no weights (computed from the sequence alone; ``molecule`` must be given).
+WEIGHT_FREE = ("onehot", "kmer-context", "random", "random-letter")
+EMBEDDER_NAMES = ("rnafm", "esm2_t6_8M", "esm2_t12_35M", "esm2_t30_150M", "esm2_t33_650M", *WEIGHT_FREE)
 
 
 class MissingWeights(InputError):
@@ -148,23 +151,6 @@ class OneHotEmbedder(BaseEmbedder):
     def _embed_pieces(self, pieces: list[str]) -> list[np.ndarray]:
         eye = np.eye(self.dim, dtype=np.float32)
         return [eye[codes] for codes in _letter_codes(pieces, self.letters, self.name)]
-
-
-class RandomEmbedder(BaseEmbedder):
-    """A fixed random vector per letter (seeded): the width of the real models without what they learned."""
-
-    name = "random"
-
-    def __init__(self, molecule: Molecule, dim: int = EMBEDDING_DIM, seed: int = 0, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.molecule, self.dim, self.seed = molecule, dim, seed
-        self.letters = _letters(molecule)
-        generator = np.random.default_rng([seed, 0 if molecule == "rna" else 1])
-        self.table = generator.standard_normal((len(self.letters), dim)).astype(np.float32)
-        self.revision = f"random:seed={seed}:dim={dim}"
-
-    def _embed_pieces(self, pieces: list[str]) -> list[np.ndarray]:
-        return [self.table[codes] for codes in _letter_codes(pieces, self.letters, self.name)]
 
 
 class FoundationEmbedder(BaseEmbedder):
@@ -401,18 +387,18 @@ def get_embedder(
     dim: int = EMBEDDING_DIM,
     seed: int = 0,
     model: tuple[torch.nn.Module, Any] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> BaseEmbedder:
-    """An embedder by name (``rnafm``, ``esm2_t30_150M`` and other ESM-2 sizes, ``onehot``, ``random``).
+    """An embedder by name (``rnafm``, ``esm2_t30_150M`` and other ESM-2 sizes, or one of ``WEIGHT_FREE``).
 
-    ``molecule`` is implied by the foundation models and required for ``onehot`` / ``random``.
+    ``molecule`` is implied by the foundation models and required for the weight-free ones; ``options``
+    are extra keyword arguments of a weight-free embedder (e.g. ``window`` of ``kmer-context``).
     ``model=(module, alphabet)`` replaces the checkpoint (tests, custom fine-tunes) on the same code path.
     """
-    if name in ("onehot", "random"):
-        if molecule not in ("rna", "protein"):
-            raise InputError(f"embedder {name!r} needs molecule='rna' or 'protein'")
-        if name == "onehot":
-            return OneHotEmbedder(molecule, length_policy=length_policy, overlap=overlap)
-        return RandomEmbedder(molecule, dim=dim, seed=seed, length_policy=length_policy, overlap=overlap)
+    if name in WEIGHT_FREE:
+        from rnainteract_builder.contract.weight_free import weight_free_embedder
+
+        return weight_free_embedder(name, molecule, dim, seed, length_policy, overlap, options or {})
     if name not in PRETRAINED:
         raise InputError(f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDER_NAMES)}")
     spec = PRETRAINED[name]

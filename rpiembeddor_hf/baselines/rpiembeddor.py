@@ -1,8 +1,12 @@
 """RPIembeddor as a benchmark method: the project's model trained through :mod:`rpiembeddor_hf.training`.
 
-``embedding`` picks the per-residue inputs: ``onehot`` or ``random`` (computed from the sequences with the
-project's ablation embedders; runs anywhere) or ``stored`` (precomputed RNA-FM / ESM-2 or other Parquet
-embeddings given as ``rna_embeddings`` / ``protein_embeddings`` files or folders). A stratified
+``embedding`` picks the per-residue inputs: a weight-free embedder computed from the sequences (``onehot``,
+``kmer-context``, ``random`` = i.i.d. noise, ``random-letter``; runs anywhere) or ``stored`` (precomputed
+RNA-FM / ESM-2 or other Parquet embeddings given as ``rna_embeddings`` / ``protein_embeddings`` files or
+folders). ``rna_embedding`` / ``protein_embedding`` override it for one molecule (the paper's random-RNA
+and random-protein ablations); ``embedding_options`` are keyword arguments of the weight-free embedders,
+shared, with per-molecule ones under ``"rna"`` / ``"protein"`` (e.g. ``{"window": 10, "rna": {"k": 3}}``);
+they apply where a molecule uses ``embedding``, not an override. A stratified
 ``validation_fraction`` of the training pairs picks the best epoch, as in the paper's training. The fitted
 model is saved with ``save_pretrained`` (config.json + model.safetensors).
 
@@ -19,6 +23,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from rnainteract_builder.contract.embedders import WEIGHT_FREE
 from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.baselines.base import PairClassifier, register
 from rpiembeddor_hf.baselines.data import PairData
@@ -44,40 +49,58 @@ class RPIembeddorMethod(PairClassifier):
     def __init__(self, seed: int = 0, embedding: str = "onehot", rna_embeddings: str | None = None,
                  protein_embeddings: str | None = None, epochs: int = 10, batch_size: int = 64,
                  learning_rate: float = 1e-3, warmup_steps: int = 100, max_length: int | None = 1024,
-                 validation_fraction: float = 0.1, model: dict[str, Any] | None = None) -> None:
+                 validation_fraction: float = 0.1, model: dict[str, Any] | None = None,
+                 rna_embedding: str | None = None, protein_embedding: str | None = None,
+                 embedding_options: dict[str, Any] | None = None) -> None:
         super().__init__(seed)
-        if embedding not in ("onehot", "random", "stored"):
-            raise InputError(f"rpiembeddor: embedding must be onehot, random or stored, not {embedding!r}")
-        if embedding == "stored" and not (rna_embeddings and protein_embeddings):
+        kinds = {"rna": rna_embedding or embedding, "protein": protein_embedding or embedding}
+        for kind in kinds.values():
+            if kind not in (*WEIGHT_FREE, "stored"):
+                raise InputError(f"rpiembeddor: embedding must be one of {', '.join(WEIGHT_FREE)} or stored, "
+                                 f"not {kind!r}")
+        if "stored" in kinds.values() and not (rna_embeddings and protein_embeddings):
             raise InputError("rpiembeddor: embedding 'stored' needs rna_embeddings and protein_embeddings paths")
-        self.embedding = embedding
+        self.embedding, self.kinds = embedding, kinds
+        self.embedding_options = dict(embedding_options or {})
         self.rna_embeddings, self.protein_embeddings = rna_embeddings, protein_embeddings
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.warmup_steps, self.max_length = warmup_steps, max_length
         self.validation_fraction = validation_fraction
         self.model_overrides = dict(model or {})
         self.model: Any = None
+        self.history: list[dict[str, Any]] = []  # per-epoch training records of the last fit
 
     def params(self) -> dict[str, Any]:
         return {"seed": self.seed, "embedding": self.embedding, "rna_embeddings": self.rna_embeddings,
                 "protein_embeddings": self.protein_embeddings, "epochs": self.epochs,
                 "batch_size": self.batch_size, "learning_rate": self.learning_rate,
                 "warmup_steps": self.warmup_steps, "max_length": self.max_length,
-                "validation_fraction": self.validation_fraction, "model": self.model_overrides}
+                "validation_fraction": self.validation_fraction, "model": self.model_overrides,
+                "rna_embedding": self.kinds["rna"], "protein_embedding": self.kinds["protein"],
+                "embedding_options": self.embedding_options}
+
+    def _options(self, molecule: str) -> dict[str, Any]:
+        """Options of ``embedding`` (not of a per-molecule override such as the ``random`` ablation)."""
+        if self.kinds[molecule] != self.embedding:
+            return {}
+        shared = {k: v for k, v in self.embedding_options.items() if k not in ("rna", "protein")}
+        return {**shared, **self.embedding_options.get(molecule, {})}
 
     def _stores(self, data: PairData) -> tuple[Any, Any]:
         from rnainteract_builder.contract.embedding_store import EmbeddingStore
         from rpiembeddor_hf.data import ablation_store
 
-        if self.embedding == "stored":
-            return (EmbeddingStore.from_parquet(self.rna_embeddings),  # type: ignore[arg-type]
-                    EmbeddingStore.from_parquet(self.protein_embeddings))  # type: ignore[arg-type]
         stores = []
-        for molecule, ids, sequences in (("rna", data.rna_ids, data.rna_sequences),
-                                         ("protein", data.protein_ids, data.protein_sequences)):
+        for molecule, ids, sequences, stored in (
+                ("rna", data.rna_ids, data.rna_sequences, self.rna_embeddings),
+                ("protein", data.protein_ids, data.protein_sequences, self.protein_embeddings)):
+            if self.kinds[molecule] == "stored":
+                stores.append(EmbeddingStore.from_parquet(stored))  # type: ignore[arg-type]
+                continue
             unique = sorted(set(ids.tolist()))
             table = pa.table({"id": unique, "sequence": [sequences[i] for i in unique]})
-            stores.append(ablation_store(table, molecule, self.embedding, seed=self.seed))
+            stores.append(ablation_store(table, molecule, self.kinds[molecule], seed=self.seed,
+                                         options=self._options(molecule)))
         return stores[0], stores[1]
 
     def _pairs(self, data: PairData, name: str, with_labels: bool) -> Any:
@@ -102,14 +125,16 @@ class RPIembeddorMethod(PairClassifier):
         train = self._pairs(data.subset(np.sort(index)), "train", True)
         model_config = RPIembeddorConfig(rna_embedding_dim=train.rna_store.dim,
                                          protein_embedding_dim=train.protein_store.dim,
-                                         rna_embedding_model=self.embedding, protein_embedding_model=self.embedding,
+                                         rna_embedding_model=self.kinds["rna"],
+                                         protein_embedding_model=self.kinds["protein"],
                                          **self.model_overrides)
         with tempfile.TemporaryDirectory(prefix="rpiembeddor-bench-") as tmp:
             config = TrainingConfig(output_dir=Path(tmp), epochs=self.epochs, batch_size=self.batch_size,
                                     learning_rate=self.learning_rate, warmup_steps=self.warmup_steps,
                                     seed=self.seed, max_length=self.max_length, show_progress=False,
                                     best_metric="auroc" if validation is not None else "loss")
-            self.model = train_model(train, validation, model_config, config).model
+            result = train_model(train, validation, model_config, config)
+        self.model, self.history = result.model, result.history
         return self
 
     def predict_proba(self, data: PairData) -> np.ndarray:

@@ -1,0 +1,43 @@
+"""The weight-free embedders by name (one-hot, ``kmer-context``, ``random``, ``random-letter``).
+
+Separate from :mod:`.embedders` because these classes build on its :class:`BaseEmbedder`;
+:func:`rnainteract_builder.contract.embedders.get_embedder` dispatches here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rnainteract_builder.contract.context_embedder import KmerContextEmbedder
+from rnainteract_builder.contract.embedders import BaseEmbedder, LengthPolicy, OneHotEmbedder
+from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.random_embedders import RandomLetterEmbedder, RandomNoiseEmbedder
+from rnainteract_builder.contract.sequences import Molecule
+
+KINDS: dict[str, type[BaseEmbedder]] = {
+    "onehot": OneHotEmbedder,
+    "kmer-context": KmerContextEmbedder,
+    "random": RandomNoiseEmbedder,
+    "random-letter": RandomLetterEmbedder,
+}
+
+
+def weight_free_embedder(
+    name: str,
+    molecule: Molecule | None,
+    dim: int,
+    seed: int,
+    length_policy: LengthPolicy,
+    overlap: int,
+    options: dict[str, Any],
+) -> BaseEmbedder:
+    """The named weight-free embedder; ``options`` are its own keyword arguments (e.g. ``window``)."""
+    if molecule not in ("rna", "protein"):
+        raise InputError(f"embedder {name!r} needs molecule='rna' or 'protein'")
+    policy: dict[str, Any] = {"length_policy": length_policy, "overlap": overlap, **options}
+    if name != "onehot":
+        policy.update(dim=dim, seed=seed)
+    try:
+        return KINDS[name](molecule, **policy)  # type: ignore[call-arg]
+    except TypeError as err:  # an option this embedder does not take
+        raise InputError(f"embedder {name!r}: {err}") from None
