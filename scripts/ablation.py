@@ -81,6 +81,8 @@ def run_one(train: PairData, test: PairData, rna: str, protein: str, seed: int, 
     return {"seed": seed, "rna": rna, "protein": protein, "fit_s": round(fit_s, 1),
             "epochs": len(method.history), "train_loss": last.get("train_loss"),
             "prior_loss": prior_loss(train.y), "threshold": chosen,
+            "history": [{"epoch": h["epoch"], "train_loss": h["train_loss"],
+                         "validation_auroc": (h.get("validation") or {}).get("auroc")} for h in method.history],
             "at_0.5": binary_metrics(test.y, probs, 0.5), "at_chosen": binary_metrics(test.y, probs, chosen)}
 
 
