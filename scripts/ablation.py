@@ -163,13 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     train, test = cluster_split(data, args.folds, args.fold, args.cluster_identity, args.cluster_tool)
     params = {"embedding": args.input, "epochs": args.epochs, "max_length": args.max_length, "warmup_steps": args.warmup_steps,
               "embedding_options": parse_options(args.option)}
+    settings = {**{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, "set": name,
+                "train_pairs": len(train), "test_pairs": len(test), "params": params}
     results: dict[str, list[dict[str, Any]]] = {}
     for row in args.row or list(ROWS):
         rna, protein = (kind.replace(INPUT, args.input) for kind in ROWS[row])
-        results[row] = [run_one(train, test, rna, protein, seed, params) for seed in args.seed or [0, 1, 2]]
-    settings = {**vars(args), "set": name, "train_pairs": len(train), "test_pairs": len(test),
-                "params": params}
-    print(write_outputs(args.out, results, {k: str(v) if isinstance(v, Path) else v for k, v in settings.items()}))
+        for seed in args.seed or [0, 1, 2]:
+            results.setdefault(row, []).append(run_one(train, test, rna, protein, seed, params))
+            text = write_outputs(args.out, results, settings)  # after every run: a killed run keeps its rows
+    print(text)
     return 0
 
 

@@ -34,9 +34,10 @@ def weight_free_embedder(
     """The named weight-free embedder; ``options`` are its own keyword arguments (e.g. ``window``)."""
     if molecule not in ("rna", "protein"):
         raise InputError(f"embedder {name!r} needs molecule='rna' or 'protein'")
-    policy: dict[str, Any] = {"length_policy": length_policy, "overlap": overlap, **options}
+    policy: dict[str, Any] = {"length_policy": length_policy, "overlap": overlap}
     if name != "onehot":
         policy.update(dim=dim, seed=seed)
+    policy.update(options)
     try:
         return KINDS[name](molecule, **policy)  # type: ignore[call-arg]
     except TypeError as err:  # an option this embedder does not take
