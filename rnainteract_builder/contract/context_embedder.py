@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rnainteract_builder.contract.embedders import BaseEmbedder
+from rnainteract_builder.contract.embedder_base import BaseEmbedder
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.schema import EMBEDDING_DIM
 from rnainteract_builder.contract.sequences import UNKNOWN_SYMBOL, Molecule

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rnainteract_builder.contract.embedders import BaseEmbedder, _letter_codes, _letters
+from rnainteract_builder.contract.embedder_base import BaseEmbedder, _letter_codes, _letters
 from rnainteract_builder.contract.schema import EMBEDDING_DIM
 from rnainteract_builder.contract.sequences import Molecule
 

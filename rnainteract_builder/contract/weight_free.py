@@ -1,7 +1,6 @@
-"""The weight-free embedders by name (one-hot, ``kmer-context``, ``random``, ``random-letter``).
+"""The weight-free embedders in their own modules, by name: ``kmer-context``, ``random``, ``random-letter``.
 
-Separate from :mod:`.embedders` because these classes build on its :class:`BaseEmbedder`;
-:func:`rnainteract_builder.contract.embedders.get_embedder` dispatches here.
+:func:`rnainteract_builder.contract.embedders.get_embedder` dispatches here (one-hot it builds itself).
 """
 
 from __future__ import annotations
@@ -9,13 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from rnainteract_builder.contract.context_embedder import KmerContextEmbedder
-from rnainteract_builder.contract.embedders import BaseEmbedder, LengthPolicy, OneHotEmbedder
+from rnainteract_builder.contract.embedder_base import BaseEmbedder, LengthPolicy
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.random_embedders import RandomLetterEmbedder, RandomNoiseEmbedder
 from rnainteract_builder.contract.sequences import Molecule
 
 KINDS: dict[str, type[BaseEmbedder]] = {
-    "onehot": OneHotEmbedder,
     "kmer-context": KmerContextEmbedder,
     "random": RandomNoiseEmbedder,
     "random-letter": RandomLetterEmbedder,
@@ -34,9 +32,7 @@ def weight_free_embedder(
     """The named weight-free embedder; ``options`` are its own keyword arguments (e.g. ``window``)."""
     if molecule not in ("rna", "protein"):
         raise InputError(f"embedder {name!r} needs molecule='rna' or 'protein'")
-    policy: dict[str, Any] = {"length_policy": length_policy, "overlap": overlap}
-    if name != "onehot":
-        policy.update(dim=dim, seed=seed)
+    policy: dict[str, Any] = {"length_policy": length_policy, "overlap": overlap, "dim": dim, "seed": seed}
     policy.update(options)
     try:
         return KINDS[name](molecule, **policy)  # type: ignore[call-arg]
