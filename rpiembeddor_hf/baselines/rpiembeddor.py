@@ -99,7 +99,10 @@ class RPIembeddorMethod(PairClassifier):
                 continue
             unique = sorted(set(ids.tolist()))
             table = pa.table({"id": unique, "sequence": [sequences[i] for i in unique]})
-            stores.append(ablation_store(table, molecule, self.kinds[molecule], seed=self.seed,
+            # Only the noise ablation follows the run's seed; deterministic inputs (kmer-context's projection,
+            # random-letter's table) keep seed 0, what `rpiembeddor predict` rebuilds from the model's config.
+            seed = self.seed if self.kinds[molecule] == "random" else 0
+            stores.append(ablation_store(table, molecule, self.kinds[molecule], seed=seed,
                                          options=self._options(molecule)))
         return stores[0], stores[1]
 
