@@ -38,16 +38,10 @@ import numpy as np
 import torch
 
 from rnainteract_builder.contract.batching import token_budget_batches
-from rnainteract_builder.contract.embedder_base import (  # the interface lives there; re-exported here
-    BaseEmbedder,
-    Embedder,
-    LengthPolicy,
-    SequenceTooLong,
-    _letter_codes,
-    _letters,
-)
-
-__all__ = ["BaseEmbedder", "Embedder", "LengthPolicy", "SequenceTooLong", "get_embedder"]
+# The interface and the length policy live in embedder_base; re-exported here, where users look for them.
+from rnainteract_builder.contract.embedder_base import BaseEmbedder, LengthPolicy, _letter_codes, _letters
+from rnainteract_builder.contract.embedder_base import Embedder as Embedder
+from rnainteract_builder.contract.embedder_base import SequenceTooLong as SequenceTooLong
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.schema import EMBEDDING_DIM
 from rnainteract_builder.contract.sequences import Molecule
