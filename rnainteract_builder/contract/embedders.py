@@ -38,9 +38,8 @@ import numpy as np
 import torch
 
 from rnainteract_builder.contract.batching import token_budget_batches
-# The interface and the length policy live in embedder_base; re-exported here, where users look for them.
 from rnainteract_builder.contract.embedder_base import BaseEmbedder, LengthPolicy, _letter_codes, _letters
-from rnainteract_builder.contract.embedder_base import Embedder as Embedder
+from rnainteract_builder.contract.embedder_base import Embedder as Embedder  # re-exported (interface)
 from rnainteract_builder.contract.embedder_base import SequenceTooLong as SequenceTooLong
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.schema import EMBEDDING_DIM
