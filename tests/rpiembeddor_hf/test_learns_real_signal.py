@@ -6,6 +6,8 @@ scores AUROC 0.5 on the held-out clusters. The floor is set from the peers on th
 reaches AUROC ~0.72 and the full-size kmer-context model 0.67-0.70 (README); this run is smaller (a subset
 of the training pairs, short cuts, few epochs), so its floor sits between chance and the peers, where a
 model at the prior cannot reach by luck (standard error of AUROC on ~950 held-out pairs: ~0.02).
+Measured with these settings: final training loss 0.483 against a class-prior loss of 0.692, held-out
+AUROC 0.666.
 """
 
 from __future__ import annotations
