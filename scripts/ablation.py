@@ -94,7 +94,8 @@ def table(results: dict[str, list[dict[str, Any]]]) -> str:
     for row, runs in results.items():
         at_half = mean_std([r["at_0.5"] for r in runs])
         at_val = mean_std([r["at_chosen"] for r in runs])
-        loss = mean_std([{"loss": r["train_loss"]} for r in runs if r["train_loss"] is not None]).get("loss")
+        losses = [r["train_loss"] for r in runs if r["train_loss"] is not None]
+        loss = (float(np.mean(losses)), float(np.std(losses, ddof=1)) if len(losses) > 1 else 0.0) if losses else None
         cells = [row, f"{runs[0]['rna']} / {runs[0]['protein']}", str(len(runs)),
                  f"{format_mean_std(loss)} ({runs[0]['prior_loss']:.3f})"]
         cells += [format_mean_std(at_half.get(m)) for m in SHOWN]
