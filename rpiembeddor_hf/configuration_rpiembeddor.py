@@ -13,6 +13,7 @@ from transformers.pipelines import PIPELINE_REGISTRY
 POOLING_MODES = ("first", "mean")
 #: Saved models carry this task's pipeline as remote code (``custom_pipelines`` in config.json).
 PIPELINE_TASK = "rna-protein-interaction"
+POSITIONAL_ENCODINGS = ("none", "sinusoidal")
 
 
 class RPIembeddorConfig(PretrainedConfig):
@@ -28,6 +29,18 @@ class RPIembeddorConfig(PretrainedConfig):
         dropout: dropout on attention weights, residual branches and the classifier head.
         pooling: ``first`` (the first RNA position, as in the paper) or ``mean`` (masked mean over both
             molecules' positions).
+        normalize_cross_attention_memory: fidelity switch, default ``False`` (the paper's description). When
+            ``True`` every cross-attention normalises the *other* molecule's sequence with its own LayerNorm
+            before using it as keys and values, as code built on ``torch.nn.TransformerDecoder`` does with
+            its memory (the encoder's final norm); the authors' code lineage does this. Adds 2 x d_model
+            parameters per layer and stack: 1,448,233 with the other defaults.
+        classifier_dropout: fidelity switch, default ``True``: dropout (``dropout``) between the layers of the
+            MLP head, as in the paper's head. ``False`` drops it there (attention and residual dropout stay).
+            No parameters.
+        positional_encoding: fidelity switch, default ``none`` (the paper adds no positions: RNA-FM and
+            ESM-2 embeddings already carry them). ``sinusoidal`` adds the fixed sine/cosine encoding of
+            Vaswani et al. 2017 to each molecule's projected input, for inputs without positions (one-hot,
+            kmer-context). No parameters.
         rna_embedding_model / protein_embedding_model: names of the embedders the model was trained on, so
             users feed it matching embeddings (recorded, not used by the forward pass).
         initializer_range: ``None`` (default): PyTorch's own initialisation of every layer, as in the paper's
@@ -59,10 +72,17 @@ class RPIembeddorConfig(PretrainedConfig):
         initializer_range: float | None = None,
         threshold: float = 0.5,
         threshold_source: str | None = None,
+        normalize_cross_attention_memory: bool = False,
+        classifier_dropout: bool = True,
+        positional_encoding: str = "none",
         **kwargs,
     ) -> None:
         if pooling not in POOLING_MODES:
             raise ValueError(f"pooling must be one of {POOLING_MODES}, got {pooling!r}")
+        if positional_encoding not in POSITIONAL_ENCODINGS:
+            raise ValueError(
+                f"positional_encoding must be one of {POSITIONAL_ENCODINGS}, got {positional_encoding!r}"
+            )
         if d_model % num_attention_heads:
             raise ValueError(
                 f"d_model ({d_model}) must be divisible by num_attention_heads ({num_attention_heads})"
@@ -96,6 +116,9 @@ class RPIembeddorConfig(PretrainedConfig):
         self.initializer_range = initializer_range
         self.threshold = float(threshold)
         self.threshold_source = threshold_source
+        self.normalize_cross_attention_memory = bool(normalize_cross_attention_memory)
+        self.classifier_dropout = bool(classifier_dropout)
+        self.positional_encoding = positional_encoding
         super().__init__(**kwargs)
         if PIPELINE_TASK in PIPELINE_REGISTRY.get_supported_tasks():
             # rpiembeddor_hf is imported and serves the task itself: no remote pipeline code to trust.

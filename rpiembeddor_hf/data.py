@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import torch
 
+from rnainteract_builder.contract.embedders import WEIGHT_FREE
 from rnainteract_builder.contract.embedding_store import EmbeddedPairs, EmbeddingStore
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.io import read_parquet
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 PathLike = str | os.PathLike[str]
 SPLITS = ("train", "validation", "test")
 #: Embedding sources: the stored embeddings (default) or an ablation computed from the sequences.
-EMBEDDING_SOURCES = ("stored", "onehot", "random")
+EMBEDDING_SOURCES = ("stored", *WEIGHT_FREE)
 
 
 class EmbeddedPairDataset(torch.utils.data.Dataset):
@@ -308,13 +309,19 @@ def sequence_table(data_dir: PathLike | None, molecule: str, explicit: PathLike 
 
 
 def ablation_store(
-    sequences: pa.Table, molecule: str, kind: str, ids: Sequence[str] | None = None, seed: int = 0
+    sequences: pa.Table,
+    molecule: str,
+    kind: str,
+    ids: Sequence[str] | None = None,
+    seed: int = 0,
+    options: dict | None = None,
 ) -> EmbeddingStore:
-    """One-hot or random per-residue embeddings of the sequences (only ``ids`` if given) as a store."""
+    """Weight-free per-residue embeddings (one-hot, kmer-context, random ...) of the sequences (only ``ids``
+    if given) as a store; ``options`` go to the embedder."""
     from rnainteract_builder.contract.embedders import get_embedder
 
-    if kind not in ("onehot", "random"):
-        raise InputError(f"ablation embedding must be onehot or random, not {kind!r}")
+    if kind not in WEIGHT_FREE:
+        raise InputError(f"ablation embedding must be one of {', '.join(WEIGHT_FREE)}, not {kind!r}")
     for column in ("id", "sequence"):
         if column not in sequences.column_names:
             raise InputError(f"{molecule} sequence table lacks column {column!r}")
@@ -330,7 +337,7 @@ def ablation_store(
     for seq_id, seq in zip(seq_ids, seqs, strict=True):
         if not seq:
             raise InputError(f"{molecule} sequence {seq_id} is empty")
-    embedder = get_embedder(kind, molecule=molecule, seed=seed)
+    embedder = get_embedder(kind, molecule=molecule, seed=seed, options=options)
     arrays = embedder.embed(seqs)
     lengths = np.array([len(a) for a in arrays], dtype=np.int32)
     flat = np.concatenate(arrays).astype(np.float16).ravel() if arrays else np.zeros(0, np.float16)

@@ -15,6 +15,10 @@ Pooling happens before the MLP; for ``first`` pooling this is identical to runni
 position and then taking the first one. Every attention gets a key-padding mask, so padding never changes
 the output. With the defaults the model has 1,447,209 parameters.
 
+Fidelity switches (config, defaults = the paper): ``normalize_cross_attention_memory`` (LayerNorm of the
+other molecule before cross-attention), ``classifier_dropout`` (dropout in the MLP head),
+``positional_encoding`` (``none`` / ``sinusoidal`` added to the projected inputs).
+
 The forward pass is split in two so that a screen of many pairs computes each molecule's part once:
 :meth:`RPIembeddorModel.encode_molecule` (projection and first-layer self-attention: depends on one
 molecule only) and :meth:`RPIembeddorModel.forward_pair` (everything that needs both).
@@ -46,6 +50,7 @@ remote code (``trust_remote_code=True``) without the rpiembeddor_hf package.
 
 from __future__ import annotations
 
+import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +158,8 @@ class RPIembeddorLayer(nn.Module):
         self.self_attention_norm = nn.LayerNorm(d)
         self.self_attention = nn.MultiheadAttention(d, heads, dropout=p, batch_first=True)
         self.cross_attention_norm = nn.LayerNorm(d)
+        # Fidelity switch: LayerNorm of the other molecule (keys / values) before cross-attention.
+        self.memory_norm = nn.LayerNorm(d) if config.normalize_cross_attention_memory else None
         self.cross_attention = nn.MultiheadAttention(d, heads, dropout=p, batch_first=True)
         self.feed_forward_norm = nn.LayerNorm(d)
         self.feed_forward = nn.Sequential(
@@ -177,6 +184,8 @@ class RPIembeddorLayer(nn.Module):
     def cross_block(
         self, x: torch.Tensor, other: torch.Tensor, other_padding: torch.Tensor, need_weights: bool
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if self.memory_norm is not None:
+            other = self.memory_norm(other)
         out, weights = self.cross_attention(
             self.cross_attention_norm(x),
             other,
@@ -244,13 +253,14 @@ class RPIembeddorModel(RPIembeddorPreTrainedModel):
         self.protein_layers = nn.ModuleList(RPIembeddorLayer(config) for _ in range(config.num_layers))
         self.rna_norm = nn.LayerNorm(d)
         self.protein_norm = nn.LayerNorm(d)
+        head_dropout = config.dropout if getattr(config, "classifier_dropout", True) else 0.0
         self.classifier = nn.Sequential(
             nn.Linear(d, d // 2),
             nn.ReLU(),
-            nn.Dropout(config.dropout),
+            nn.Dropout(head_dropout),
             nn.Linear(d // 2, d // 4),
             nn.ReLU(),
-            nn.Dropout(config.dropout),
+            nn.Dropout(head_dropout),
             nn.Linear(d // 4, 1),
         )
         self.post_init()
@@ -295,6 +305,8 @@ class RPIembeddorModel(RPIembeddorPreTrainedModel):
         projection = self.rna_projection if molecule == "rna" else self.protein_projection
         first_layer = (self.rna_layers if molecule == "rna" else self.protein_layers)[0]
         x = projection(embeddings.to(projection[0].weight.dtype))
+        if getattr(self.config, "positional_encoding", "none") == "sinusoidal":
+            x = x + _sinusoidal(x.shape[1], x.shape[2], x.device, x.dtype)
         if self_attend not in ("all", "first", "none"):
             raise ValueError(f"self_attend must be all, first or none, got {self_attend!r}")
         self_attended, weights = None, None
@@ -412,6 +424,16 @@ class RPIembeddorModel(RPIembeddorPreTrainedModel):
 class RPIembeddorForSequenceClassification(RPIembeddorModel):
     """The same model (head and BCE loss included) under the name AutoModelForSequenceClassification
     expects; why it is not a separate head over a base model: see the module docstring."""
+
+
+def _sinusoidal(length: int, d: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """``(length, d)`` fixed sine/cosine positional encoding (Vaswani et al. 2017), position 0 first."""
+    position = torch.arange(length, device=device, dtype=torch.float32).unsqueeze(1)
+    frequency = torch.exp(torch.arange(0, d, 2, device=device, dtype=torch.float32) * (-math.log(10000.0) / d))
+    table = torch.zeros(length, d, device=device, dtype=torch.float32)
+    table[:, 0::2] = torch.sin(position * frequency)
+    table[:, 1::2] = torch.cos(position * frequency[: d // 2])
+    return table.to(dtype)
 
 
 def _broadcast_batch(

@@ -1,4 +1,5 @@
-"""Embedders behind one interface: RNA-FM, ESM-2 (four sizes), one-hot and random.
+"""Embedders behind one interface: RNA-FM, ESM-2 (four sizes) and the weight-free ones (one-hot,
+``kmer-context`` in :mod:`.context_embedder`, ``random`` / ``random-letter`` in :mod:`.random_embedders`).
 
 Every embedder has ``.name``, ``.dim``, ``.revision``, ``.molecule``, ``.max_length`` (residues one
 model call takes, ``None`` = unlimited) and ``.embed(sequences) -> list[np.ndarray]`` (``L x dim`` float32
@@ -27,20 +28,19 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
 import torch
 
 from rnainteract_builder.contract.batching import (
-    LENGTH_POLICIES as LENGTH_POLICIES,
+    LENGTH_POLICIES as LENGTH_POLICIES,  # re-exported
 )
-from rnainteract_builder.contract.batching import (
-    LengthPolicy,
-    apply_length_policy,
-    check_length_policy,
-    token_budget_batches,
-)
+from rnainteract_builder.contract.batching import check_length_policy as check_length_policy  # re-exported
+from rnainteract_builder.contract.batching import token_budget_batches
+from rnainteract_builder.contract.embedder_base import BaseEmbedder, LengthPolicy, _letter_codes, _letters
+from rnainteract_builder.contract.embedder_base import Embedder as Embedder  # re-exported (interface)
+from rnainteract_builder.contract.embedder_base import SequenceTooLong as SequenceTooLong
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.pretrained import (  # noqa: F401
     PRETRAINED,
@@ -50,84 +50,17 @@ from rnainteract_builder.contract.pretrained import (  # noqa: F401
     load_pretrained,
 )
 from rnainteract_builder.contract.schema import EMBEDDING_DIM
-from rnainteract_builder.contract.sequences import PROTEIN_CANONICAL, RNA_CANONICAL, UNKNOWN_SYMBOL, Molecule
+from rnainteract_builder.contract.sequences import Molecule
 
 log = logging.getLogger(__name__)
 
 DType = Literal["fp32", "bf16", "fp16"]
 TORCH_DTYPES: dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-EMBEDDER_NAMES = ("rnafm", "esm2_t6_8M", "esm2_t12_35M", "esm2_t30_150M", "esm2_t33_650M", "onehot", "random")
+#: Embedders that need no weights (computed from the sequence alone; ``molecule`` must be given).
+WEIGHT_FREE = ("onehot", "kmer-context", "random", "random-letter")
+EMBEDDER_NAMES = ("rnafm", "esm2_t6_8M", "esm2_t12_35M", "esm2_t30_150M", "esm2_t33_650M", *WEIGHT_FREE)
 
 
-class SequenceTooLong(InputError):
-    def __init__(self, index: int, length: int, limit: int, name: str):
-        super().__init__(
-            f"sequence {index} has {length} residues, more than {name} takes ({limit}); "
-            "use the length policy 'truncate' or 'chunk', or filter long sequences first"
-        )
-        self.index, self.length, self.limit = index, length, limit
-
-
-class Embedder(Protocol):
-    name: str
-    dim: int
-    revision: str
-    molecule: Molecule
-    max_length: int | None
-
-    def embed(self, sequences: Sequence[str]) -> list[np.ndarray]: ...
-
-
-class BaseEmbedder:
-    """Length policy and windowing shared by all embedders; subclasses embed pieces that fit."""
-
-    name: str
-    dim: int
-    revision: str
-    molecule: Molecule
-    max_length: int | None = None
-
-    def __init__(
-        self, length_policy: LengthPolicy = "reject", overlap: int = 128, max_length: int | None = None
-    ):
-        self.length_policy = check_length_policy(length_policy)
-        self.overlap = overlap
-        if max_length is not None:  # one-hot / random take any length; a limit makes the policy apply
-            self.max_length = max_length
-
-    def _embed_pieces(self, pieces: list[str]) -> list[np.ndarray]:
-        raise NotImplementedError
-
-    def embed(self, sequences: Sequence[str]) -> list[np.ndarray]:
-        """``L x dim`` float32 arrays, one per sequence, in input order, under the length policy."""
-        return apply_length_policy(
-            sequences,
-            self.max_length,
-            check_length_policy(self.length_policy),
-            self.overlap,
-            self._embed_pieces,
-            lambda i: SequenceTooLong(i, len(sequences[i]), self.max_length or 0, self.name),
-        )
-
-
-def _letters(molecule: Molecule) -> str:
-    canonical = RNA_CANONICAL if molecule == "rna" else PROTEIN_CANONICAL
-    return "".join(sorted(canonical)) + UNKNOWN_SYMBOL[molecule]
-
-
-def _letter_codes(sequences: Sequence[str], letters: str, name: str) -> list[np.ndarray]:
-    lookup = np.full(256, -1, dtype=np.int64)
-    lookup[np.frombuffer(letters.encode("ascii"), dtype=np.uint8)] = np.arange(len(letters))
-    out = []
-    for i, seq in enumerate(sequences):
-        codes = lookup[np.frombuffer(seq.encode("ascii", errors="replace"), dtype=np.uint8)]
-        if (codes < 0).any():
-            bad = seq[int(np.argmax(codes < 0))]
-            raise InputError(
-                f"sequence {i}: letter {bad!r} is not in the {name} alphabet ({letters}); normalise first"
-            )
-        out.append(codes)
-    return out
 
 
 class OneHotEmbedder(BaseEmbedder):
@@ -145,23 +78,6 @@ class OneHotEmbedder(BaseEmbedder):
     def _embed_pieces(self, pieces: list[str]) -> list[np.ndarray]:
         eye = np.eye(self.dim, dtype=np.float32)
         return [eye[codes] for codes in _letter_codes(pieces, self.letters, self.name)]
-
-
-class RandomEmbedder(BaseEmbedder):
-    """A fixed random vector per letter (seeded): the width of the real models without what they learned."""
-
-    name = "random"
-
-    def __init__(self, molecule: Molecule, dim: int = EMBEDDING_DIM, seed: int = 0, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.molecule, self.dim, self.seed = molecule, dim, seed
-        self.letters = _letters(molecule)
-        generator = np.random.default_rng([seed, 0 if molecule == "rna" else 1])
-        self.table = generator.standard_normal((len(self.letters), dim)).astype(np.float32)
-        self.revision = f"random:seed={seed}:dim={dim}"
-
-    def _embed_pieces(self, pieces: list[str]) -> list[np.ndarray]:
-        return [self.table[codes] for codes in _letter_codes(pieces, self.letters, self.name)]
 
 
 class FoundationEmbedder(BaseEmbedder):
@@ -282,18 +198,22 @@ def get_embedder(
     dim: int = EMBEDDING_DIM,
     seed: int = 0,
     model: tuple[torch.nn.Module, Any] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> BaseEmbedder:
-    """An embedder by name (``rnafm``, ``esm2_t30_150M`` and other ESM-2 sizes, ``onehot``, ``random``).
+    """An embedder by name (``rnafm``, ``esm2_t30_150M`` and other ESM-2 sizes, or one of ``WEIGHT_FREE``).
 
-    ``molecule`` is implied by the foundation models and required for ``onehot`` / ``random``.
+    ``molecule`` is implied by the foundation models and required for the weight-free ones; ``options``
+    are extra keyword arguments of a weight-free embedder (e.g. ``window`` of ``kmer-context``).
     ``model=(module, alphabet)`` replaces the checkpoint (tests, custom fine-tunes) on the same code path.
     """
-    if name in ("onehot", "random"):
+    if name in WEIGHT_FREE:
         if molecule not in ("rna", "protein"):
             raise InputError(f"embedder {name!r} needs molecule='rna' or 'protein'")
         if name == "onehot":
             return OneHotEmbedder(molecule, length_policy=length_policy, overlap=overlap)
-        return RandomEmbedder(molecule, dim=dim, seed=seed, length_policy=length_policy, overlap=overlap)
+        from rnainteract_builder.contract.weight_free import weight_free_embedder
+
+        return weight_free_embedder(name, molecule, dim, seed, length_policy, overlap, options or {})
     if name not in PRETRAINED:
         raise InputError(f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDER_NAMES)}")
     spec = PRETRAINED[name]

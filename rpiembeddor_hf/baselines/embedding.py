@@ -1,7 +1,7 @@
 """Pooled-embedding baselines: does RPIembeddor's cross-attention add anything over its own inputs?
 
 Both methods see the per-residue embeddings RPIembeddor trains on, chosen the same way (``embedding``):
-``onehot`` / ``random`` (computed from the sequences with the project's ablation embedders) or ``stored``
+a weight-free embedder (``onehot``, ``kmer-context``, ``random``, ``random-letter``; computed from the sequences) or ``stored``
 (precomputed RNA-FM / ESM-2 or other Parquet embeddings, ``rna_embeddings`` / ``protein_embeddings``).
 Each sequence is cut to its first ``max_length`` residues (as the model sees it) and mean-pooled; a pair is
 ``[mean RNA embedding | mean protein embedding]`` (:class:`MeanEmbeddingFeatures`), standardised, then
@@ -30,32 +30,60 @@ from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.baselines.base import PairClassifier, load_sklearn, register, save_sklearn
 from rpiembeddor_hf.baselines.data import PairData, as_pair_data
 
-EMBEDDINGS = ("onehot", "random", "stored")
 MODEL_FILE = "model.skops"
 
 
-def check_embedding(method: str, embedding: str, rna_embeddings: str | None, protein_embeddings: str | None) -> None:
-    if embedding not in EMBEDDINGS:
-        raise InputError(f"{method}: embedding must be onehot, random or stored, not {embedding!r}")
-    if embedding == "stored" and not (rna_embeddings and protein_embeddings):
+def embedding_kinds(embedding: str, rna_embedding: str | None = None,
+                    protein_embedding: str | None = None) -> dict[str, str]:
+    """The input of each molecule: ``embedding`` unless overridden (the random-RNA / random-protein ablations)."""
+    return {"rna": rna_embedding or embedding, "protein": protein_embedding or embedding}
+
+
+def check_embedding(method: str, embedding: str, rna_embeddings: str | None, protein_embeddings: str | None,
+                    rna_embedding: str | None = None, protein_embedding: str | None = None) -> None:
+    from rnainteract_builder.contract.embedders import WEIGHT_FREE
+
+    kinds = embedding_kinds(embedding, rna_embedding, protein_embedding)
+    for kind in kinds.values():
+        if kind not in (*WEIGHT_FREE, "stored"):
+            raise InputError(f"{method}: embedding must be one of {', '.join(WEIGHT_FREE)} or stored, not {kind!r}")
+    if "stored" in kinds.values() and not (rna_embeddings and protein_embeddings):
         raise InputError(f"{method}: embedding 'stored' needs rna_embeddings and protein_embeddings paths")
 
 
+def embedder_options(options: dict[str, Any] | None, molecule: str) -> dict[str, Any]:
+    """Keyword arguments of a weight-free embedder: shared ones plus those under ``"rna"`` / ``"protein"``."""
+    options = dict(options or {})
+    shared = {k: v for k, v in options.items() if k not in ("rna", "protein")}
+    return {**shared, **options.get(molecule, {})}
+
+
 def embedding_stores(data: PairData, embedding: str, rna_embeddings: str | None, protein_embeddings: str | None,
-                     seed: int) -> tuple[Any, Any]:
-    """RNA and protein EmbeddingStores covering the pairs: opened from Parquet, or embedded on the fly."""
+                     seed: int, rna_embedding: str | None = None, protein_embedding: str | None = None,
+                     options: dict[str, Any] | None = None) -> tuple[Any, Any]:
+    """RNA and protein EmbeddingStores covering the pairs: opened from Parquet, or embedded on the fly.
+
+    Only the noise ablation (``random``) follows ``seed``; deterministic inputs (kmer-context's projection,
+    random-letter's table) keep seed 0, which is what ``rpiembeddor predict`` rebuilds from a model's config.
+    ``options`` apply where a molecule uses ``embedding``, not an override.
+    """
     from rnainteract_builder.contract.embedding_store import EmbeddingStore
     from rpiembeddor_hf.data import ablation_store
 
-    if embedding == "stored":
-        return (EmbeddingStore.from_parquet(rna_embeddings),  # type: ignore[arg-type]
-                EmbeddingStore.from_parquet(protein_embeddings))  # type: ignore[arg-type]
+    kinds = embedding_kinds(embedding, rna_embedding, protein_embedding)
     stores = []
-    for molecule, ids, sequences in (("rna", data.rna_ids, data.rna_sequences),
-                                     ("protein", data.protein_ids, data.protein_sequences)):
+    for molecule, ids, sequences, stored in (("rna", data.rna_ids, data.rna_sequences, rna_embeddings),
+                                             ("protein", data.protein_ids, data.protein_sequences,
+                                              protein_embeddings)):
+        kind = kinds[molecule]
+        if kind == "stored":
+            stores.append(EmbeddingStore.from_parquet(stored))  # type: ignore[arg-type]
+            continue
         unique = sorted(set(ids.tolist()))
         table = pa.table({"id": unique, "sequence": [sequences[i] for i in unique]})
-        stores.append(ablation_store(table, molecule, embedding, seed=seed))
+        molecule_options = embedder_options(options, molecule) if kind == embedding else {}
+        stores.append(ablation_store(table, molecule, kind, seed=seed if kind == "random" else 0,
+                                     options=molecule_options))
     return stores[0], stores[1]
 
 

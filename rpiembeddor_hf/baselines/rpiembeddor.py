@@ -1,8 +1,12 @@
 """RPIembeddor as a benchmark method: the project's model trained through :mod:`rpiembeddor_hf.training`.
 
-``embedding`` picks the per-residue inputs: ``onehot`` or ``random`` (computed from the sequences with the
-project's ablation embedders; runs anywhere) or ``stored`` (precomputed RNA-FM / ESM-2 or other Parquet
-embeddings given as ``rna_embeddings`` / ``protein_embeddings`` files or folders). A stratified
+``embedding`` picks the per-residue inputs: a weight-free embedder computed from the sequences (``onehot``,
+``kmer-context``, ``random`` = i.i.d. noise, ``random-letter``; runs anywhere) or ``stored`` (precomputed
+RNA-FM / ESM-2 or other Parquet embeddings given as ``rna_embeddings`` / ``protein_embeddings`` files or
+folders). ``rna_embedding`` / ``protein_embedding`` override it for one molecule (the paper's random-RNA
+and random-protein ablations); ``embedding_options`` are keyword arguments of the weight-free embedders,
+shared, with per-molecule ones under ``"rna"`` / ``"protein"`` (e.g. ``{"window": 10, "rna": {"k": 3}}``);
+they apply where a molecule uses ``embedding``, not an override. A stratified
 ``validation_fraction`` of the training pairs picks the best epoch, as in the paper's training. The fitted
 model is saved with ``save_pretrained`` (config.json + model.safetensors).
 
@@ -22,7 +26,7 @@ import pyarrow as pa
 from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.baselines.base import PairClassifier, register
 from rpiembeddor_hf.baselines.data import PairData
-from rpiembeddor_hf.baselines.embedding import check_embedding, embedding_stores
+from rpiembeddor_hf.baselines.embedding import check_embedding, embedding_kinds, embedding_stores
 
 MODEL_DIR = "model"
 
@@ -45,10 +49,14 @@ class RPIembeddorMethod(PairClassifier):
     def __init__(self, random_state: int = 0, embedding: str = "onehot", rna_embeddings: str | None = None,
                  protein_embeddings: str | None = None, epochs: int = 10, batch_size: int = 64,
                  learning_rate: float = 1e-3, warmup_steps: int = 100, max_length: int | None = 1024,
-                 validation_fraction: float = 0.1, model: dict[str, Any] | None = None) -> None:
-        check_embedding(self.name, embedding, rna_embeddings, protein_embeddings)
+                 validation_fraction: float = 0.1, model: dict[str, Any] | None = None,
+                 rna_embedding: str | None = None, protein_embedding: str | None = None,
+                 embedding_options: dict[str, Any] | None = None) -> None:
+        check_embedding(self.name, embedding, rna_embeddings, protein_embeddings, rna_embedding, protein_embedding)
         self.random_state = random_state
         self.embedding = embedding
+        self.rna_embedding, self.protein_embedding = rna_embedding, protein_embedding
+        self.embedding_options = embedding_options
         self.rna_embeddings, self.protein_embeddings = rna_embeddings, protein_embeddings
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.warmup_steps, self.max_length = warmup_steps, max_length
@@ -59,7 +67,9 @@ class RPIembeddorMethod(PairClassifier):
         from rpiembeddor_hf.data import EmbeddedPairDataset
 
         rna_store, protein_store = embedding_stores(data, self.embedding, self.rna_embeddings,
-                                                    self.protein_embeddings, self.random_state)
+                                                    self.protein_embeddings, self.random_state,
+                                                    self.rna_embedding, self.protein_embedding,
+                                                    self.embedding_options)
         return EmbeddedPairDataset(_interactions(data, with_labels), rna_store, protein_store, name=name,
                                 max_length=self.max_length, require_labels=with_labels)
 
@@ -76,16 +86,19 @@ class RPIembeddorMethod(PairClassifier):
                                            random_state=self.random_state)
             validation = self._pairs(data.subset(np.sort(held)), "validation", True)
         train = self._pairs(data.subset(np.sort(index)), "train", True)
+        kinds = embedding_kinds(self.embedding, self.rna_embedding, self.protein_embedding)
         model_config = RPIembeddorConfig(rna_embedding_dim=train.rna_store.dim,
                                          protein_embedding_dim=train.protein_store.dim,
-                                         rna_embedding_model=self.embedding, protein_embedding_model=self.embedding,
+                                         rna_embedding_model=kinds["rna"],
+                                         protein_embedding_model=kinds["protein"],
                                          **dict(self.model or {}))
         with tempfile.TemporaryDirectory(prefix="rpiembeddor-bench-") as tmp:
             config = TrainingConfig(output_dir=Path(tmp), epochs=self.epochs, batch_size=self.batch_size,
                                     learning_rate=self.learning_rate, warmup_steps=self.warmup_steps,
                                     seed=self.random_state, max_length=self.max_length, show_progress=False,
                                     best_metric="auroc" if validation is not None else "loss")
-            self.model_ = train_model(train, validation, model_config, config).model
+            result = train_model(train, validation, model_config, config)
+        self.model_, self.history_ = result.model, result.history  # per-epoch records of the last fit
 
     def _positive(self, data: PairData) -> np.ndarray:
         from rpiembeddor_hf.evaluation import predict

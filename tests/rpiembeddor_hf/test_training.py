@@ -113,7 +113,7 @@ def test_bad_input_is_one_line_and_exit_2(toy_data, tmp_path, capsys):
 
 def test_onehot_ablation_trains_and_evaluates(toy_data, tmp_path, capsys):
     out = (tmp_path / "onehot").resolve()
-    args = ["--rna-embedding", "onehot", "--protein-embedding", "random", "--epochs", "1"]
+    args = ["--rna-embedding", "onehot", "--protein-embedding", "random-letter", "--epochs", "1"]
     assert main(["train", *_args(toy_data, out, *args)]) == 0
     config = json.loads((out / "model" / "config.json").read_text())
     assert config["rna_embedding_dim"] == 5 and config["protein_embedding_dim"] == 640
@@ -130,7 +130,7 @@ def test_onehot_ablation_trains_and_evaluates(toy_data, tmp_path, capsys):
         "--rna-embedding",
         "onehot",
         "--protein-embedding",
-        "random",
+        "random-letter",
         "--out",
         str(tmp_path / "eval"),
     ]
@@ -153,7 +153,7 @@ def test_onehot_ablation_trains_and_evaluates(toy_data, tmp_path, capsys):
         "--rna-embeddings",
         str(toy_data / "rna_embeddings.parquet"),
         "--protein-embedding",
-        "random",
+        "random-letter",
         "--out",
         str(tmp_path / "eval2"),
     ]

@@ -90,11 +90,11 @@ def test_onehot_and_random():
     assert onehot.dim == 5 and onehot.embed(["ACGUN"])[0].tolist() == np.eye(5).tolist()
     protein = get_embedder("onehot", molecule="protein")
     assert protein.dim == 21 and protein.embed(["MKX"])[0].sum() == 3
-    rand = get_embedder("random", molecule="protein", dim=640, seed=1)
+    rand = get_embedder("random-letter", molecule="protein", dim=640, seed=1)
     a, b = rand.embed(["MKM", "KM"])
     assert a.shape == (3, 640) and np.array_equal(a[0], a[2]) and np.array_equal(a[1], b[0])
-    assert np.array_equal(a, get_embedder("random", molecule="protein", seed=1).embed(["MKM"])[0])
-    assert not np.array_equal(a, get_embedder("random", molecule="protein", seed=2).embed(["MKM"])[0])
+    assert np.array_equal(a, get_embedder("random-letter", molecule="protein", seed=1).embed(["MKM"])[0])
+    assert not np.array_equal(a, get_embedder("random-letter", molecule="protein", seed=2).embed(["MKM"])[0])
     with pytest.raises(InputError, match="letter 'T' is not in the onehot alphabet"):
         onehot.embed(["ACGT"])
     with pytest.raises(InputError, match="needs molecule"):

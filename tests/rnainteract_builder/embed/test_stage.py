@@ -95,15 +95,15 @@ def test_same_id_two_sequences_is_an_input_error(tmp_path):
 
 _KILLED_RUN = """
 import sys, time
-from rnainteract_builder.contract.embedders import RandomEmbedder
+from rnainteract_builder.contract.random_embedders import RandomLetterEmbedder
 from rnainteract_builder.embed.stage import EmbedConfig, run_embed
 
-class Slow(RandomEmbedder):
+class Slow(RandomLetterEmbedder):
     def _embed_pieces(self, pieces):
         time.sleep(0.4)
         return super()._embed_pieces(pieces)
 
-config = EmbedConfig([sys.argv[1]], sys.argv[2], model="random", molecule="protein", dim=16,
+config = EmbedConfig([sys.argv[1]], sys.argv[2], model="random-letter", molecule="protein", dim=16,
                      residues_per_shard=60, progress=False)
 run_embed(config, Slow("protein", dim=16))
 """
@@ -129,7 +129,7 @@ def test_resume_after_kill_and_corrupt_shard_gives_identical_output(tmp_path):
     (out / f".{done[1].name}.tmp").write_bytes(b"partial")
 
     config = EmbedConfig(
-        [inputs], out, model="random", molecule="protein", dim=16, residues_per_shard=60, progress=False
+        [inputs], out, model="random-letter", molecule="protein", dim=16, residues_per_shard=60, progress=False
     )
     resumed = run_embed(config)
     assert resumed.reused >= 1 and resumed.embedded >= 1
@@ -137,7 +137,7 @@ def test_resume_after_kill_and_corrupt_shard_gives_identical_output(tmp_path):
         EmbedConfig(
             [inputs],
             tmp_path / "fresh",
-            model="random",
+            model="random-letter",
             molecule="protein",
             dim=16,
             residues_per_shard=60,
