@@ -158,9 +158,17 @@ def _build_command(config: Path, stages: list[str]) -> list[str]:
     return command
 
 
+def _time_left(args: argparse.Namespace) -> float:
+    """Seconds a stage may run: ``--stage-timeout``, and no later than ``--deadline`` (epoch seconds)."""
+    left = args.stage_timeout
+    if args.deadline:
+        left = min(left, args.deadline - time.time())
+    return left
+
+
 def start_services(out: Path, args: argparse.Namespace) -> subprocess.Popen:
     command = [sys.executable, "-m", "scripts.rehearsal.services", "--world", str(out / "inputs" / "world.json"),
-               "--latency-ms", str(args.latency_ms), "--max-seconds", str(args.stage_timeout + 60),
+               "--latency-ms", str(args.latency_ms), "--max-seconds", str(_time_left(args) + 60),
                "--stats", str(out / "services_stats.json")]
     return subprocess.Popen(command, cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True)
@@ -176,7 +184,7 @@ def run_stages(out: Path, args: argparse.Namespace, log: Path) -> list[Measured]
                 services.terminate()
             _note(log, f"stage {stage} ...")
             m = run_measured(stage, _build_command(config, [stage]), log, _stage_disk(out / "build", stage),
-                             args.stage_timeout, _env())
+                             _time_left(args), _env())
             measured.append(m)
             _note(log, f"stage {stage}: exit {m.returncode}, wall {m.wall_s:.1f} s, CPU {m.cpu_s:.1f} s, "
                        f"peak RSS {m.peak_rss_mib:.0f} MiB, disk {m.disk_bytes:,} B {m.note}")
@@ -285,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service-rate", type=float, default=200.0,
                         help="Client rate limit towards the loopback services (requests/s).")
     parser.add_argument("--stage-timeout", type=float, default=3 * 3600, help="Seconds before a stage is killed.")
+    parser.add_argument("--deadline", type=float, default=None,
+                        help="Epoch seconds at which a running stage is killed and the report written.")
     parser.add_argument("--embed-sample", type=int, default=1000, help="Sequences per molecule embedded at 640-d.")
     parser.add_argument("--clean", action="store_true", help="Delete the big files (input, embeddings) at the end.")
     args = parser.parse_args(argv)

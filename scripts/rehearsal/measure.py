@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -93,12 +94,14 @@ def run_measured(name: str, command: list[str], log: Path, disk: list[Path], tim
     with open(log, "a") as handle, LoadSampler() as load:
         handle.write(f"\n==== {name}: {' '.join(command)}\n")
         handle.flush()
+        process = subprocess.Popen(["/usr/bin/time", "-v", "-o", str(time_file), *command], stdout=handle,
+                                   stderr=subprocess.STDOUT, env=env, start_new_session=True)
         try:
-            code = subprocess.run(["/usr/bin/time", "-v", "-o", str(time_file), *command], stdout=handle,
-                                  stderr=subprocess.STDOUT, timeout=timeout, env=env).returncode
-            note = ""
-        except subprocess.TimeoutExpired:
-            code, note = 124, f"killed after {timeout:.0f} s"
+            code, note = process.wait(timeout=max(timeout, 1)), ""
+        except subprocess.TimeoutExpired:  # the whole process group: time, the stage, cmscan / mmseqs
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            code, note = 124, f"killed after {timeout:.0f} s (deadline)"
     stats = parse_time_output(time_file.read_text()) if time_file.exists() else {}
     return Measured(name, code, stats.get("wall", float("nan")), stats.get("user", 0) + stats.get("system", 0),
                     stats.get("rss_kb", 0) / 1024, disk_usage(disk), load.values, note)
