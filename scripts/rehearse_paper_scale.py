@@ -264,7 +264,7 @@ def _embedding_lines(sample: dict[str, dict[str, float]]) -> list[str]:
 def write_report(out: Path, args: argparse.Namespace, measured: list[Measured],
                  sample: dict[str, dict[str, float]], started: float) -> str:
     facts = _facts(out / "build")
-    steps = "\n".join(f"| {name} | {rows:,} |" for name, rows in facts.get("steps", []))
+    steps = "\n".join(f"| {s['step']} | {s['rows']:,} |" for s in facts.get("steps", []))
     text = "\n".join([
         f"# Paper-scale rehearsal of `rnainteract build` ({args.rows:,} rows, {args.rows / PAPER_ROWS:.4g} x paper)",
         "",

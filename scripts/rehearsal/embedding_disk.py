@@ -24,13 +24,17 @@ def measure(sequences_file: Path, out_dir: Path, sample: int, dim: int = 640, se
     rng = np.random.default_rng(seed)
     picked = sorted(rng.choice(len(ids), size=min(sample, len(ids)), replace=False).tolist())
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{sequences_file.stem}_{dim}d_sample.parquet"
-    arrays = [rng.standard_normal((lengths[i], dim), dtype=np.float32) for i in picked]
-    shard = embeddings_table([ids[i] for i in picked], arrays, "gaussian", "rehearsal", dim)
-    write_parquet_atomic(shard, path, write_page_checksum=True)
-    size = path.stat().st_size
+    size = 0
+    for start in range(0, len(picked), 250):  # shards of 250 sequences keep the memory near 0.5 GB
+        part = picked[start : start + 250]
+        arrays = [rng.standard_normal((lengths[i], dim), dtype=np.float32).astype(np.float16) for i in part]
+        shard = embeddings_table([ids[i] for i in part], arrays, "gaussian", "rehearsal", dim)
+        path = out_dir / f"{sequences_file.stem}_{dim}d_sample_{start:06d}.parquet"
+        write_parquet_atomic(shard, path, write_page_checksum=True)
+        size += path.stat().st_size
+        path.unlink()
+        del arrays, shard
     residues = sum(lengths[i] for i in picked)
-    path.unlink()
     return {
         "sample_sequences": len(picked), "sample_residues": residues, "sample_bytes": size,
         "bytes_per_1000_sequences": size / max(len(picked), 1) * 1000,

@@ -130,12 +130,13 @@ def write_rnainter(world: World, path: Path, threads: int = 2, memory_limit: str
       CASE WHEN {evidence} >= 9993 THEN {_pick(STRONG, 'st')} ELSE 'N/A' END AS strong,
       CASE WHEN {evidence} >= 7100 THEN {_pick(WEAK, 'wk')} ELSE 'N/A' END AS weak,
       CASE WHEN {evidence} < 8500 THEN {_pick(PREDICT, 'pr')} ELSE 'N/A' END AS predict
-    FROM ix ORDER BY i
+    FROM ix
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as con:
         con.execute(f"SET threads = {threads}")
         con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute("SET preserve_insertion_order = true")  # rows in range() order without a sort
         con.execute(f"SET temp_directory = '{path.parent / 'duckdb_tmp'}'")
         con.execute(f"COPY ({query}) TO '{path}' (FORMAT csv, DELIMITER '\t', HEADER, QUOTE '', ESCAPE '')")
     return path

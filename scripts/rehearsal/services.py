@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -242,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     server.daemon_threads = True
     threading.Thread(target=_watchdog, args=(server, behaviour, args.max_seconds, args.max_requests),
                      daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # terminate() still writes the request counts
     print(f"PORT {server.server_address[1]}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
