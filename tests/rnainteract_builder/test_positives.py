@@ -12,7 +12,7 @@ from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.io import write_parquet_atomic
 from rnainteract_builder.contract.report import Report
 from rnainteract_builder.contract.sequences import normalise, sequence_id
-from rnainteract_builder.positives import PositivesConfig, build_positives
+from rnainteract_builder.positives import PositivesConfig, _resolved_rows, build_positives
 from rnainteract_builder.resolve.stage import RESOLVED, RESOLVED_SCHEMA
 
 RNA = {"NCBI:1": "ACGT", "NCBI:2": "GGGG", "NCBI:3": "ccuu", "NCBI:4": "ACGU", "NCBI:5": "A" * 30, "NCBI:6": "AIA"}
@@ -144,3 +144,15 @@ def test_config_validation() -> None:
         PositivesConfig(interactor_limit_mode="trim")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="letter_policy"):
         PositivesConfig(letter_policy="ignore")  # type: ignore[arg-type]
+
+
+def test_resolved_rows_are_read_batch_by_batch_in_order() -> None:
+    """Normalisation reads the resolved table in batches (memory at paper scale); rows and order stay."""
+    table = pa.table(
+        {"raw_id": [f"NCBI:{i}" for i in range(7)], "sequence": ["ACGU" * i or None for i in range(7)],
+         "accession": [None] * 7, "resolver": ["t"] * 7, "status": [RESOLVED] * 6 + ["not found (t)"]},
+        schema=RESOLVED_SCHEMA,
+    )
+    expected = list(zip(*(table.column(c).to_pylist() for c in ("raw_id", "sequence", "accession", "status")),
+                        strict=True))
+    assert list(_resolved_rows(table, batch_rows=3)) == expected
