@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import typer
@@ -27,6 +28,9 @@ from rnainteract_builder.demo_data import DemoConfig, DemoFiles, write_demo_file
 from rnainteract_builder.stats import markdown_table
 
 log = logging.getLogger(__name__)
+
+#: The per-residue input of the demo's model: the weight-free contextual embedder every machine has.
+INPUT = "kmer-context"
 
 BANNER = (
     "=" * 78
@@ -64,8 +68,9 @@ def demo_build_config(files: DemoFiles, seed: int) -> dict:
                      "clan_table": str(files.protein_clans.resolve())},
         "negatives": {"strategy": "family", "seed": seed},
         "split": {"seed": seed, "audit_method": "align"},
-        # One-hot inputs stand in for RNA-FM / ESM-2, whose weights the demo cannot download.
-        "embed": {"models": [{"name": "onehot", "molecule": "rna"}, {"name": "onehot", "molecule": "protein"}]},
+        # The weight-free kmer-context input stands in for RNA-FM / ESM-2, whose weights the demo cannot
+        # download; one-hot cannot serve (with `first` pooling the model then stays at the class prior).
+        "embed": {"models": [{"name": INPUT, "molecule": "rna"}, {"name": INPUT, "molecule": "protein"}]},
         "publish": {"version": "0.1.0", "provenance": "synthetic"},
     }
 
@@ -128,9 +133,9 @@ def demo_command(
 
     run_dir = out / "rpiembeddor"
     split = ctx.build_dir / "split" / DEFAULT_SPLIT
-    embeddings = ["--rna-embeddings", str(ctx.build_dir / EMBEDDINGS_DIR / "rna_onehot"),
-                  "--protein-embeddings", str(ctx.build_dir / EMBEDDINGS_DIR / "protein_onehot")]
-    print(f"\n[4] training RPIembeddor (paper architecture, {epochs} epochs, one-hot inputs) on the train split")
+    embeddings = ["--rna-embeddings", str(ctx.build_dir / EMBEDDINGS_DIR / f"rna_{INPUT}"),
+                  "--protein-embeddings", str(ctx.build_dir / EMBEDDINGS_DIR / f"protein_{INPUT}")]
+    print(f"\n[4] training RPIembeddor (paper architecture, {epochs} epochs, {INPUT} inputs) on the train split")
     _run_model_cli(["train", "--data", str(split), *embeddings, "--out", str(run_dir), "--epochs", str(epochs),
                     "--warmup-steps", "30", "--batch-size", "32", "--seeds", str(seed), "--no-progress"])
     print("\n[5] evaluating on the held-out RNA families (test split):")
@@ -169,10 +174,10 @@ def describe_published(dataset_dir: Path) -> str:
     from dataset_card.render import card_summary
 
     pairs = datasets.load_dataset(str(dataset_dir))
-    rna = datasets.load_dataset(str(dataset_dir), "rna_embeddings_onehot", split="train").with_format("numpy")
+    rna = datasets.load_dataset(str(dataset_dir), f"rna_embeddings_{INPUT}", split="train").with_format("numpy")
     lines = [f"  {name}: {len(split):,} pairs" for name, split in pairs.items()]
     lines.append(f"  label feature: {pairs['train'].features['label']}")
-    lines.append(f"  rna_embeddings_onehot: {len(rna):,} sequences, first embedding shape {rna[0]['embedding'].shape}")
+    lines.append(f"  rna_embeddings_{INPUT}: {len(rna):,} sequences, first embedding shape {rna[0]['embedding'].shape}")
     lines.append("  card: " + card_summary((dataset_dir / "README.md").read_text(encoding="utf-8"))[:400])
     return "\n".join(lines)
 
@@ -202,7 +207,27 @@ def screen_held_out(model_dir: Path, split: Path, out: Path, top: int = 10) -> s
     share = len(known) / max(1, result.table.num_rows)
     lines.append(f"  {in_top} of the top {top} are known positives of the test split "
                  f"(a random ranking would give {top * share:.1f})")
+    lines.append("  " + screen_ranking(result.table, test))
     return "\n".join(lines)
+
+
+def screen_ranking(screen: pa.Table, test: pa.Table) -> str:
+    """How the screen ranks the test split's labelled pairs (known positives against its negatives): AUROC,
+    where 0.5 is chance, so the console says plainly whether the held-out ranking beats chance."""
+    from sklearn.metrics import roc_auc_score
+
+    score = {(r, p): s for r, p, s in zip(*(screen.column(c).to_pylist() for c in ("rna_id", "protein_id",
+                                                                                     "probability")), strict=True)}
+    pairs = [(score[(r, p)], y) for r, p, y in zip(*(test.column(c).to_pylist() for c in ("rna_id", "protein_id",
+                                                                                          "label")), strict=True)
+             if (r, p) in score and score[(r, p)] is not None]
+    labels = [y for _, y in pairs]
+    if len(set(labels)) < 2:
+        return "the screen holds no labelled test pairs of both classes: its ranking cannot be judged here"
+    auroc = roc_auc_score(labels, [s for s, _ in pairs])
+    verdict = "above chance" if auroc > 0.55 else "NOT above chance: this demo model does not rank them"
+    return (f"ranking of the {len(pairs)} labelled test pairs inside the screen: AUROC {auroc:.3f} "
+            f"(0.5 = chance; {verdict})")
 
 
 app = new_app("Run the whole pipeline on a small SYNTHETIC sample (what `make demo` runs).")

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from rpiembeddor_hf.baselines import make_method
-from rpiembeddor_hf.benchmark import cluster_folds, load_pairs, sequence_clusters
+from rpiembeddor_hf.benchmark import load_pairs
+from rpiembeddor_hf.benchmark.folds import PairClusters, cv_folds
 
 #: Small enough for about a minute on two idle CPU cores.
 TRAIN_PAIRS, EPOCHS, MAX_LENGTH = 1200, 5, 64
@@ -38,20 +39,18 @@ def test_rpiembeddor_learns_from_kmer_context_on_held_out_rna_clusters(shared_da
     if not (shared_data / "RPI2241" / "pairs.tsv").is_file():
         pytest.skip(f"RPI2241 is absent from {shared_data}")
     _, data, _ = load_pairs(shared_data / "RPI2241")
-    rna_clusters, _ = sequence_clusters(data, 0.5, "mmseqs")
-    fold = cluster_folds(list(rna_clusters), data.y, 4, seed=0)
-    train_rows = np.nonzero(fold != 0)[0]
-    train_rows = np.random.default_rng(0).choice(train_rows, min(TRAIN_PAIRS, len(train_rows)), replace=False)
-    train, test = data.subset(np.sort(train_rows)), data.subset(np.nonzero(fold == 0)[0])
+    fold = cv_folds("cluster", data.y, PairClusters.of(data, 0.5, "mmseqs"), 4, seed=0)[0]
+    rows = np.random.default_rng(0).choice(fold.train, min(TRAIN_PAIRS, len(fold.train)), replace=False)
+    train, test = data.subset(np.sort(rows)), data.subset(np.sort(fold.test))
 
-    method = make_method("rpiembeddor", seed=0, embedding="kmer-context", epochs=EPOCHS, max_length=MAX_LENGTH,
+    method = make_method("rpiembeddor", random_state=0, embedding="kmer-context", epochs=EPOCHS, max_length=MAX_LENGTH,
                          warmup_steps=20, validation_fraction=0.1)
     method.fit(train)
-    probabilities = method.predict_proba(test)
+    probabilities = method.predict_proba(test)[:, 1]
 
     from sklearn.metrics import roc_auc_score
 
-    final_loss = method.history[-1]["train_loss"]
+    final_loss = method.history_[-1]["train_loss"]
     prior = _prior_loss(train.y)
     auroc = roc_auc_score(test.y, probabilities)
     print(f"final training loss {final_loss:.3f}, class prior {prior:.3f}, held-out AUROC {auroc:.3f}")

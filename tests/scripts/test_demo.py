@@ -28,6 +28,7 @@ def test_demo_runs_every_step_end_to_end(tmp_path, capsys):
         assert step in out
     assert "| train |" in out and "| test |" in out  # Table 1
     assert "| all-negative |" in out  # trivial baselines beside the model
+    assert "ranking of the" in out and "labelled test pairs inside the screen" in out
     dataset = tmp_path / "demo" / "build" / "dataset"
     assert (dataset / "README.md").exists() and (dataset / "manifest.json").exists()
     assert (tmp_path / "demo" / "rpiembeddor" / "model" / "model.safetensors").exists()
