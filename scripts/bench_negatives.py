@@ -18,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rnainteract_builder.negatives import NegativesConfig, make_negatives  # noqa: E402
-from tests.rnainteract_builder.synthetic_pairs import synthetic_positives  # noqa: E402
+from tests.toy_data import synthetic_positives  # noqa: E402
 
 
 def per_positive_baseline(positives, seed: int = 0) -> int:  # noqa: ANN001

@@ -7,8 +7,7 @@ import yaml
 
 from dataset_card.render import card_tags
 from rnainteract_builder.publish import PublishConfig, run_publish
-
-from .tiny_build import make_build
+from tests.toy_data import make_build
 
 
 def _card(folder) -> tuple[dict, str]:

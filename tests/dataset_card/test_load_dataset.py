@@ -9,8 +9,7 @@ import yaml
 from dataset_card.render import card_summary
 from rnainteract_builder.contract.embedding_store import EmbeddingStore
 from rnainteract_builder.publish import PublishConfig, run_publish
-
-from .tiny_build import make_build
+from tests.toy_data import make_build
 
 
 @pytest.fixture(scope="module")

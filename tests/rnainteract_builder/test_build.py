@@ -11,7 +11,7 @@ import yaml
 
 from rnainteract_builder.cli import main
 from rnainteract_builder.contract import schema
-from tests.rnainteract_builder.rnainter_rows import row, write_rnainter
+from tests.toy_data import row, write_rnainter
 
 LINES = [
     row(RNAInterID="RP1", Raw_ID1="NCBI:1", Raw_ID2="NCBI:101"),

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.report import Report
 from rnainteract_builder.ingest import NCRNA_CATEGORIES, RNAINTER_COLUMNS, IngestConfig, ingest_rnainter
-from tests.rnainteract_builder.rnainter_rows import row, write_rnainter
+from tests.toy_data import row, write_rnainter
 
 ROWS = [
     row(RNAInterID="RP1", strong="CLIP", weak="N/A", predict="N/A", score="0.9"),  # strong evidence

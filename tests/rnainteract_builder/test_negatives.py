@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rnainteract_builder.contract import schema
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.negatives import NegativesConfig, make_negatives
-from tests.rnainteract_builder.synthetic_pairs import synthetic_positives
+from tests.toy_data import synthetic_positives
 
 
 def _pairs(table: pa.Table) -> set[tuple[str, str]]:

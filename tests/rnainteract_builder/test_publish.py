@@ -12,7 +12,7 @@ from rnainteract_builder.cli import main as cli_main
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.io import read_parquet, write_parquet_atomic
 from rnainteract_builder.publish import PublishConfig, run_publish
-from tests.dataset_card.tiny_build import make_build
+from tests.toy_data import make_build
 
 
 @pytest.fixture

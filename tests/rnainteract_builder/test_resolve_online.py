@@ -25,7 +25,7 @@ from rnainteract_builder.resolve import (
     UniProtResolver,
 )
 from tests.rnainteract_builder.fake_services import FakeServer, FakeWorld, gene_world
-from tests.rnainteract_builder.rnainter_rows import row, write_rnainter
+from tests.toy_data import row, write_rnainter
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -21,7 +21,7 @@ from rnainteract_builder.stats import (
     stats_markdown,
     table1,
 )
-from tests.rnainteract_builder.synthetic_pairs import synthetic_positives
+from tests.toy_data import synthetic_positives
 
 
 def _pairs(n_families: int = 40) -> object:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from training_helpers import make_split_folder
+
+from tests.toy_data import make_split_folder
 
 
 @pytest.fixture

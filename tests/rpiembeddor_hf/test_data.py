@@ -7,13 +7,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 import torch
-from training_helpers import PROTEIN_DIM, RNA_DIM, embedding_table
 
 from rnainteract_builder.contract.embedding_store import EmbeddingStore
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.io import read_parquet
 from rpiembeddor_hf.data import EmbeddedPairDataset, LengthGroupedBatchSampler, ablation_store
 from rpiembeddor_hf.training import TrainingConfig, train_model
+from tests.toy_data import PROTEIN_DIM, RNA_DIM, embedding_table
 
 
 def _load(toy_data, split="train"):
