@@ -39,7 +39,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rpiembeddor_hf.baselines import PairData, make_method  # noqa: E402
-from rpiembeddor_hf.benchmark import cluster_folds, load_pairs, sequence_clusters  # noqa: E402
+from rpiembeddor_hf.benchmark import load_pairs  # noqa: E402
+from rpiembeddor_hf.benchmark.folds import PairClusters, cv_folds  # noqa: E402
 from rpiembeddor_hf.metrics import binary_metrics, format_mean_std, mean_std  # noqa: E402
 
 INPUT = "{input}"
@@ -55,9 +56,8 @@ SHOWN = ("auroc", "auprc", "mcc", "f1", "accuracy", "precision", "recall")
 def cluster_split(data: PairData, folds: int, fold: int, identity: float, tool: str, seed: int = 0
                   ) -> tuple[PairData, PairData]:
     """Train / test pairs with no RNA sequence cluster on both sides (fold ``fold`` of ``folds`` is the test)."""
-    rna_clusters, _ = sequence_clusters(data, identity, tool)
-    number = cluster_folds(list(rna_clusters), data.y, folds, seed)
-    return data.subset(np.nonzero(number != fold)[0]), data.subset(np.nonzero(number == fold)[0])
+    chosen = cv_folds("cluster", data.y, PairClusters.of(data, identity, tool), folds, seed)[fold]
+    return data.subset(np.sort(chosen.train)), data.subset(np.sort(chosen.test))
 
 
 def prior_loss(labels: np.ndarray) -> float:
@@ -71,18 +71,19 @@ def prior_loss(labels: np.ndarray) -> float:
 def run_one(train: PairData, test: PairData, rna: str, protein: str, seed: int, params: dict[str, Any]
             ) -> dict[str, Any]:
     """Fit one model on ``train`` and score ``test`` at 0.5 and at the validation-chosen threshold."""
-    method = make_method("rpiembeddor", seed=seed, rna_embedding=rna, protein_embedding=protein, **params)
+    method = make_method("rpiembeddor", random_state=seed, rna_embedding=rna, protein_embedding=protein, **params)
     started = time.perf_counter()
     method.fit(train)
     fit_s = time.perf_counter() - started
-    probs = method.predict_proba(test)
-    chosen = float(method.model.config.threshold)
-    last = method.history[-1] if method.history else {}
+    probs = method.predict_proba(test)[:, 1]
+    chosen = float(method.model_.config.threshold)
+    history = method.history_
+    last = history[-1] if history else {}
     return {"seed": seed, "rna": rna, "protein": protein, "fit_s": round(fit_s, 1),
-            "epochs": len(method.history), "train_loss": last.get("train_loss"),
+            "epochs": len(history), "train_loss": last.get("train_loss"),
             "prior_loss": prior_loss(train.y), "threshold": chosen,
             "history": [{"epoch": h["epoch"], "train_loss": h["train_loss"],
-                         "validation_auroc": (h.get("validation") or {}).get("auroc")} for h in method.history],
+                         "validation_auroc": (h.get("validation") or {}).get("auroc")} for h in history],
             "at_0.5": binary_metrics(test.y, probs, 0.5), "at_chosen": binary_metrics(test.y, probs, chosen)}
 
 

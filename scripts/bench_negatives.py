@@ -44,7 +44,11 @@ def per_positive_baseline(positives, seed: int = 0) -> int:  # noqa: ANN001
 
 
 def main() -> None:
-    n_families = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("families", nargs="?", type=int, default=3000, help="RNA families (9 RNAs each)")
+    n_families = parser.parse_args().families
     positives = synthetic_positives(
         n_families=n_families, rnas_per_family=9, n_clans=n_families // 4, proteins_per_clan=12
     )

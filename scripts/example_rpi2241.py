@@ -10,7 +10,6 @@ Prints Table 1 and the leakage audit (Markdown) on stdout.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from rnainteract_builder.annotate.annotate import AnnotateConfig, annotate_dir
@@ -34,4 +33,10 @@ def main(source: str, out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("source", help="RPI2241 folder (pairs.tsv, rna.fasta, protein.fasta)")
+    parser.add_argument("out", help="build folder to write")
+    options = parser.parse_args()
+    main(options.source, options.out)
