@@ -27,7 +27,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from rnainteract_builder.contract.errors import InputError
-from rnainteract_builder.contract.io import write_text_atomic
+from rnainteract_builder.contract.io import atomic_path, write_text_atomic
 from rnainteract_builder.contract.tools import require_tool
 
 log = logging.getLogger(__name__)
@@ -114,17 +114,16 @@ def check_cm(cm: Path, clanin: Path | None) -> str:
 def _run_chunk(cmscan: str, cm: Path, clanin: Path | None, fasta: Path, table: Path) -> Path:
     if table.exists():
         return table  # done in an earlier run
-    tmp = table.with_name(f".{table.name}.tmp")
-    command = [cmscan, "--rfam", "--cut_ga", "--nohmmonly", "--toponly", "--fmt", "2", "--cpu", "1",
-               "--tblout", str(tmp), "-o", os.devnull]  # fmt: skip
-    if clanin is not None:
-        command += ["--clanin", str(clanin)]
-    command += [str(cm), str(fasta)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-4:])
-        raise RuntimeError(f"cmscan failed on {fasta.name} (exit {done.returncode}): {tail}")
-    os.replace(tmp, table)
+    with atomic_path(table) as tmp:
+        command = [cmscan, "--rfam", "--cut_ga", "--nohmmonly", "--toponly", "--fmt", "2", "--cpu", "1",
+                   "--tblout", str(tmp), "-o", os.devnull]  # fmt: skip
+        if clanin is not None:
+            command += ["--clanin", str(clanin)]
+        command += [str(cm), str(fasta)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-4:])
+            raise RuntimeError(f"cmscan failed on {fasta.name} (exit {done.returncode}): {tail}")
     return table
 
 

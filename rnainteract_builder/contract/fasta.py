@@ -16,6 +16,7 @@ from pathlib import Path
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 
 from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import atomic_path
 
 
 class FastaError(InputError):
@@ -95,10 +96,8 @@ def write_fasta(
     from Bio.SeqRecord import SeqRecord
 
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
     count = 0
-    raw = open(tmp, "wb")  # noqa: SIM115 - closed below
-    try:
+    with atomic_path(path) as tmp, open(tmp, "wb") as raw:
         if path.suffix == ".gz":
             binary: io.BufferedIOBase = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="")  # type: ignore[assignment]
         else:
@@ -109,7 +108,4 @@ def write_fasta(
                 rec = record if isinstance(record, FastaRecord) else FastaRecord(*record)
                 writer.write_record(SeqRecord(Seq(rec.sequence), id=rec.id, description=rec.description))
                 count += 1
-    finally:
-        raw.close()
-    os.replace(tmp, path)
     return count

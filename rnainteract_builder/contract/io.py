@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,22 @@ PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "write_statist
 def temporary_path(path: Path) -> Path:
     """The hidden temporary name a file is written under before it is renamed into place."""
     return path.with_name(f".{path.name}.tmp")
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield the temporary name to write ``path`` under (parents created); rename it into place when the
+    block ends, remove it if the block fails. For writers that want a file name (savefig, skops,
+    safetensors, external programs): they never leave a half-written file under the final name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_path(path)
+    try:
+        yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:

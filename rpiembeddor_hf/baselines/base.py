@@ -9,7 +9,6 @@ XGBoost boosters to XGBoost's own JSON format.
 from __future__ import annotations
 
 import json
-import os
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,7 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
 from rnainteract_builder.contract.errors import InputError
-from rnainteract_builder.contract.io import temporary_path, write_text_atomic
+from rnainteract_builder.contract.io import atomic_path, write_text_atomic
 from rpiembeddor_hf.baselines.data import PairData, as_pair_data
 
 #: 2: scikit-learn estimators (``seed`` became ``random_state``).
@@ -98,9 +97,8 @@ def write_json_atomic(path: Path, payload: Any) -> None:
 
 def save_sklearn(estimator: Any, path: Path) -> None:
     """skops file written under a temporary name and renamed into place."""
-    tmp = temporary_path(path)
-    sio.dump(estimator, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        sio.dump(estimator, tmp)
 
 
 def load_sklearn(path: Path) -> Any:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from rnainteract_builder.contract.io import write_text_atomic
+from rnainteract_builder.contract.io import atomic_path, write_text_atomic
 from rpiembeddor_hf.baselines.base import write_json_atomic
 from rpiembeddor_hf.baselines.published import published
 from rpiembeddor_hf.benchmark.harness import FIXED, BenchmarkResult
@@ -135,10 +135,9 @@ def plot_curves(result: BenchmarkResult, out_dir: Path) -> list[Path]:
         fig.suptitle(f"{test_set} ({scheme}{'' if scheme == FIXED else ' CV, pooled folds'}, seed {first_seed})")
         fig.tight_layout()
         path = out_dir / f"curves_{test_set}_{scheme}.png"
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        fig.savefig(tmp, dpi=110, metadata={"Software": None})
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=110, metadata={"Software": None}, format="png")
         plt.close(fig)
-        os.replace(tmp, path)
         paths.append(path)
     return paths
 

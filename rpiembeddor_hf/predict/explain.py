@@ -14,7 +14,6 @@ Attention weights show where the model looked, not why it decided; read them as 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +24,7 @@ import torch
 from safetensors.numpy import save_file
 
 from rnainteract_builder.contract.errors import InputError
+from rnainteract_builder.contract.io import atomic_path
 from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -72,10 +72,9 @@ def plot_cross_attention(arrays: dict[str, np.ndarray], title: str, path: Path) 
     axes[0].set_title("RNA -> protein cross-attention")
     axes[1].set_title("protein -> RNA cross-attention")
     fig.suptitle(title)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def explain_pairs(
@@ -104,7 +103,6 @@ def explain_pairs(
         out_dir.mkdir(parents=True, exist_ok=True)
         name = safe_name(pair_id)
         array_path = out_dir / f"{name}.safetensors"
-        tmp = array_path.with_name(f".{array_path.name}.tmp")
         metadata = {
             "pair_id": pair_id,
             "rna_source_id": str(table.column("rna_source_id")[row]),
@@ -113,8 +111,8 @@ def explain_pairs(
             "protein_id": protein_ids[row],
             "probability": f"{probability:.6f}",
         }
-        save_file(arrays, tmp, metadata=metadata)
-        os.replace(tmp, array_path)
+        with atomic_path(array_path) as tmp:
+            save_file(arrays, tmp, metadata=metadata)
         png = out_dir / f"{name}.png"
         label = "interacting" if probability >= threshold else "non-interacting"
         plot_cross_attention(arrays, f"{pair_id}: p = {probability:.3f} ({label} at {threshold:g})", png)
