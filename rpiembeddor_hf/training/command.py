@@ -76,12 +76,12 @@ def _command_options(
     rna_embedding: Annotated[
         str,
         typer.Option(
-            help="stored (from --rna-embeddings) | onehot | random (paper ablations, computed from the RNA "
-            "sequence table)."
+            help="stored (from --rna-embeddings) | kmer-context (weight-free, contextual) | onehot | random "
+            "(i.i.d. noise) | random-letter; the weight-free ones are computed from the RNA sequence table."
         ),
     ] = "stored",
     protein_embedding: Annotated[
-        str, typer.Option(help="stored | onehot | random, for proteins.")
+        str, typer.Option(help="The same choices, for proteins.")
     ] = "stored",
     rna_sequences: Annotated[
         Path | None,
