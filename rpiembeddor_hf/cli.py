@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from rnainteract_builder.contract.cli import LazyCommand, new_app, run
-from rpiembeddor_hf import __version__, register_auto_classes
+from rpiembeddor_hf import __version__
 
 #: Sub-commands, imported when they run (they pull in torch, transformers, scikit-learn ...). Each summary is
 #: the first line of the command's docstring (tests/test_cli_startup.py keeps them equal).
@@ -38,7 +38,6 @@ app = new_app(
     "RPIembeddor: a cross-attention RNA-protein interaction classifier on RNA-FM / ESM-2 embeddings.\n\n"
     "Results go to stdout only when asked for; progress and logs go to stderr.",
     lazy=COMMANDS,
-    on_load=register_auto_classes,
 )
 
 

@@ -7,8 +7,9 @@ The defaults reproduce the paper (Matus et al.): RNA-FM and ESM-2 150M inputs (6
 
 from __future__ import annotations
 
+import sys
+
 from transformers import PretrainedConfig
-from transformers.pipelines import PIPELINE_REGISTRY
 
 POOLING_MODES = ("first", "mean")
 #: Saved models carry this task's pipeline as remote code (``custom_pipelines`` in config.json).
@@ -120,7 +121,9 @@ class RPIembeddorConfig(PretrainedConfig):
         self.classifier_dropout = bool(classifier_dropout)
         self.positional_encoding = positional_encoding
         super().__init__(**kwargs)
-        if PIPELINE_TASK in PIPELINE_REGISTRY.get_supported_tasks():
+        # transformers.pipelines is heavy to import; if it is not imported, no package registered the task.
+        pipelines = sys.modules.get("transformers.pipelines")
+        if pipelines is not None and PIPELINE_TASK in pipelines.PIPELINE_REGISTRY.get_supported_tasks():
             # rpiembeddor_hf is imported and serves the task itself: no remote pipeline code to trust.
             self.__dict__.pop("custom_pipelines", None)
 

@@ -49,6 +49,10 @@ def load_model(
         return model.eval().to(device)
     from transformers import AutoModel
 
+    from rpiembeddor_hf import register_auto_classes
+
+    register_auto_classes()  # the `rpiembeddor` command defers it to here (AutoModel needs it)
+
     path = Path(model).expanduser()
     if path.exists():
         if not path.is_dir():
