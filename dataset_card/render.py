@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 import jinja2
 import yaml
 
 from rnainteract_builder.contract import schema
+from rnainteract_builder.contract.templates import markdown_templates
 
 LICENSE_NAME = "rnainter-terms"
 LICENSE_LINK = "http://www.rnainter.org/"
@@ -125,17 +125,7 @@ def card_metadata(context: CardContext) -> dict[str, Any]:
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FunctionLoader(
-            lambda name: (
-                resources.files("dataset_card").joinpath("templates", name).read_text(encoding="utf-8")
-            )
-        ),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return markdown_templates("dataset_card")
 
 
 def _column_rows(features: Any) -> list[dict[str, str]]:

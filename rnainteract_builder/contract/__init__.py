@@ -18,6 +18,7 @@ releases of the dataset:
 * :mod:`.clusters`        - sequence clusters (MMseqs2 / CD-HIT), shared by splits, folds and audits;
 * :mod:`.io`              - atomic writes, SHA-256 of files, deterministic Parquet;
 * :mod:`.report`          - the drop-by-reason report;
+* :mod:`.templates`       - the Jinja2 environment of the dataset and model cards;
 * :mod:`.errors`, :mod:`.cli` - the one error type and the CLI error handling.
 
 The builder's stages import from here; this package never imports a stage.

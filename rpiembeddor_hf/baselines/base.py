@@ -147,3 +147,16 @@ def load_method(directory: str | Path) -> PairClassifier:
     method._load_state(folder)
     method.classes_ = np.array([0, 1])
     return method
+
+
+class SkopsState:
+    """Saving for methods whose whole fitted state is one scikit-learn object in ``model_`` (a skops file)."""
+
+    MODEL_FILE = "model.skops"
+
+    def _save_state(self, directory: Path) -> None:
+        self._check_fitted()  # type: ignore[attr-defined]
+        save_sklearn(self.model_, directory / self.MODEL_FILE)  # type: ignore[attr-defined]
+
+    def _load_state(self, directory: Path) -> None:
+        self.model_ = load_sklearn(directory / self.MODEL_FILE)

@@ -15,7 +15,6 @@ what carries the signal. Saved with skops (no pickles).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,10 +26,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from rnainteract_builder.contract.errors import InputError
-from rpiembeddor_hf.baselines.base import PairClassifier, load_sklearn, register, save_sklearn
+from rpiembeddor_hf.baselines.base import PairClassifier, SkopsState, register
 from rpiembeddor_hf.baselines.data import PairData, as_pair_data
-
-MODEL_FILE = "model.skops"
 
 
 def embedding_kinds(embedding: str, rna_embedding: str | None = None,
@@ -124,7 +121,7 @@ class MeanEmbeddingFeatures(TransformerMixin, BaseEstimator):
         return np.hstack([rna[rna_rows], prot[prot_rows]])
 
 
-class _PooledEmbeddingClassifier(PairClassifier):
+class _PooledEmbeddingClassifier(SkopsState, PairClassifier):
     """A standardised scikit-learn classifier (``model_``) on :class:`MeanEmbeddingFeatures`."""
 
     embedding: str
@@ -145,12 +142,6 @@ class _PooledEmbeddingClassifier(PairClassifier):
     def _positive(self, pairs: PairData) -> np.ndarray:
         return self.model_.predict_proba(self._features(pairs))[:, 1]
 
-    def _save_state(self, directory: Path) -> None:
-        self._check_fitted()
-        save_sklearn(self.model_, directory / MODEL_FILE)
-
-    def _load_state(self, directory: Path) -> None:
-        self.model_ = load_sklearn(directory / MODEL_FILE)
 
 
 @register

@@ -8,7 +8,6 @@ features) with Platt-scaled probabilities from ``CalibratedClassifierCV``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,14 +17,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from rpiembeddor_hf.baselines.base import PairClassifier, load_sklearn, register, save_sklearn
+from rpiembeddor_hf.baselines.base import PairClassifier, SkopsState, register
 from rpiembeddor_hf.baselines.data import PairData
 from rpiembeddor_hf.baselines.transformers import rpiseq_features
 
-MODEL_FILE = "model.skops"
 
-
-class _SklearnOnRPISeqFeatures(PairClassifier):
+class _SklearnOnRPISeqFeatures(SkopsState, PairClassifier):
     """A scikit-learn classifier (``model_``) on the 599 RPISeq columns."""
 
     def _build(self) -> Any:
@@ -37,12 +34,6 @@ class _SklearnOnRPISeqFeatures(PairClassifier):
     def _positive(self, pairs: PairData) -> np.ndarray:
         return self.model_.predict_proba(rpiseq_features(pairs))[:, 1]
 
-    def _save_state(self, directory: Path) -> None:
-        self._check_fitted()
-        save_sklearn(self.model_, directory / MODEL_FILE)
-
-    def _load_state(self, directory: Path) -> None:
-        self.model_ = load_sklearn(directory / MODEL_FILE)
 
 
 @register

@@ -7,11 +7,11 @@ trained, the decision threshold and how it was chosen, and the validation / test
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
 import jinja2
 
+from rnainteract_builder.contract.templates import markdown_templates
 from rpiembeddor_hf.configuration_rpiembeddor import RPIembeddorConfig
 from rpiembeddor_hf.evaluation import EvaluationReport
 from rpiembeddor_hf.training.config import TrainingConfig
@@ -21,18 +21,7 @@ TEMPLATE = "model_card.md.j2"
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FunctionLoader(
-            lambda name: (
-                resources.files("rpiembeddor_hf").joinpath("templates", name).read_text(encoding="utf-8")
-            )
-        ),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,  # Markdown, not HTML
-    )
+    return markdown_templates("rpiembeddor_hf")
 
 
 def result_tables(reports: dict[str, EvaluationReport]) -> list[str]:

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 
 from rpiembeddor_hf.baselines import PairData
 from tests.rpiembeddor_hf.baselines.conftest import planted_tables
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "ablation.py"
+from tests.scripts import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("ablation", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("ablation")
 
 
 def test_rows_seeds_and_both_thresholds(tmp_path):

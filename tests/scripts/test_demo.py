@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-DEMO = Path(__file__).resolve().parents[2] / "scripts" / "demo.py"
+from tests.scripts import load_script
 
 
 def _demo_main():
-    spec = importlib.util.spec_from_file_location("rnainteract_demo", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
+    return load_script("demo").main
 
 
 @pytest.mark.slow
