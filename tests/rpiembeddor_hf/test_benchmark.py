@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,7 +28,6 @@ def planted_folder(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("mmseqs") is None, reason="mmseqs (Debian package mmseqs2) is not installed")
 def test_cli_cross_validation_end_to_end(planted_folder: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "bench"
     args = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -68,8 +67,6 @@ def test_both_discards_and_counts() -> None:
 
 @pytest.fixture(scope="module")
 def rpi369(shared_data: Path):
-    if shutil.which("mmseqs") is None:
-        pytest.skip("mmseqs (Debian package mmseqs2) is not installed")
     _, data, _ = load_pairs(shared_data / "RPI369")
     return data, PairClusters.of(data, 0.5, "mmseqs")
 

@@ -12,8 +12,6 @@ AUROC 0.666.
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 
@@ -34,7 +32,6 @@ def _prior_loss(labels: np.ndarray) -> float:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)  # a guard for loaded machines, not a timing assertion
-@pytest.mark.skipif(shutil.which("mmseqs") is None, reason="MMseqs2 (for the RNA clusters) is not installed")
 def test_rpiembeddor_learns_from_kmer_context_on_held_out_rna_clusters(shared_data):
     if not (shared_data / "RPI2241" / "pairs.tsv").is_file():
         pytest.skip(f"RPI2241 is absent from {shared_data}")
