@@ -7,7 +7,8 @@ folders). ``rna_embedding`` / ``protein_embedding`` override it for one molecule
 and random-protein ablations); ``embedding_options`` are keyword arguments of the weight-free embedders,
 shared, with per-molecule ones under ``"rna"`` / ``"protein"`` (e.g. ``{"window": 10, "rna": {"k": 3}}``);
 they apply where a molecule uses ``embedding``, not an override. A stratified
-``validation_fraction`` of the training pairs picks the best epoch, as in the paper's training. The fitted
+``validation_fraction`` of the training pairs picks the best epoch, as in the paper's training, and with
+``early_stopping_patience`` ends training once it has not improved for that many epochs. The fitted
 model is saved with ``save_pretrained`` (config.json + model.safetensors).
 
 Defaults are small enough for a CPU benchmark (``epochs`` 10, ``warmup_steps`` 100); pass the paper's
@@ -51,7 +52,8 @@ class RPIembeddorMethod(PairClassifier):
                  learning_rate: float = 1e-3, warmup_steps: int = 100, max_length: int | None = 1024,
                  validation_fraction: float = 0.1, model: dict[str, Any] | None = None,
                  rna_embedding: str | None = None, protein_embedding: str | None = None,
-                 embedding_options: dict[str, Any] | None = None) -> None:
+                 embedding_options: dict[str, Any] | None = None,
+                 early_stopping_patience: int | None = None) -> None:
         check_embedding(self.name, embedding, rna_embeddings, protein_embeddings, rna_embedding, protein_embedding)
         self.random_state = random_state
         self.embedding = embedding
@@ -61,6 +63,7 @@ class RPIembeddorMethod(PairClassifier):
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.warmup_steps, self.max_length = warmup_steps, max_length
         self.validation_fraction = validation_fraction
+        self.early_stopping_patience = early_stopping_patience
         self.model = model
 
     def _pairs(self, data: PairData, name: str, with_labels: bool) -> Any:
@@ -92,11 +95,13 @@ class RPIembeddorMethod(PairClassifier):
                                          rna_embedding_model=kinds["rna"],
                                          protein_embedding_model=kinds["protein"],
                                          **dict(self.model or {}))
+        validated = validation is not None  # early stopping watches the validation AUROC, so it needs one
         with tempfile.TemporaryDirectory(prefix="rpiembeddor-bench-") as tmp:
             config = TrainingConfig(output_dir=Path(tmp), epochs=self.epochs, batch_size=self.batch_size,
                                     learning_rate=self.learning_rate, warmup_steps=self.warmup_steps,
                                     seed=self.random_state, max_length=self.max_length, show_progress=False,
-                                    best_metric="auroc" if validation is not None else "loss")
+                                    best_metric="auroc" if validated else "loss",
+                                    early_stopping_patience=self.early_stopping_patience if validated else None)
             result = train_model(train, validation, model_config, config)
         self.model_, self.history_ = result.model, result.history  # per-epoch records of the last fit
 

@@ -55,6 +55,19 @@ def _parse_method_params(values: list[str]) -> dict[str, dict[str, Any]]:
     return params
 
 
+def _parse_methods(values: list[str]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """``METHOD`` or ``LABEL=METHOD`` (a labelled variant, its own row): the labels and label -> method."""
+    labels, classes = [], {}
+    for value in values:
+        label, _, method = value.partition("=")
+        if not label or (_ and not method):
+            raise InputError(f"--method must look like METHOD or LABEL=METHOD, not {value!r}")
+        if method:
+            classes[label] = method
+        labels.append(label)
+    return tuple(labels), classes
+
+
 def _load_cv_sets(directories: list[Path]) -> tuple[dict[str, PairData], dict[str, Any]]:
     sets: dict[str, PairData] = {}
     inputs: dict[str, Any] = {}
@@ -80,7 +93,9 @@ def benchmark_command(
                           "folder or raw benchmark folder) scored by the models fitted on --split's train.")] = None,
     method: Annotated[list[str] | None, typer.Option("--method", "-m", help="Method to run (repeat); default: "
                       f"{', '.join(DEFAULT_METHODS)}. Also: rpiembeddor, embedding-logreg, embedding-mlp (pooled "
-                      "embeddings; add --param embedding-mlp.embedding=onehot etc.).")] = None,
+                      "embeddings; add --param embedding-mlp.embedding=onehot etc.). LABEL=METHOD runs a "
+                      "variant as its own row, with --param LABEL.NAME=VALUE (e.g. -m rpiembeddor-onehot="
+                      "rpiembeddor --param rpiembeddor-onehot.embedding=onehot).")] = None,
     scheme: Annotated[list[str] | None, typer.Option("--scheme", help="CV fold scheme (repeat): random; "
                       "cluster (no RNA cluster in two folds); protein (no protein cluster in two folds); both "
                       "(test pairs whose RNA and protein clusters are both unseen in training; the others are "
@@ -104,9 +119,11 @@ def benchmark_command(
         raise InputError("give --cv-set (k-fold CV on a benchmark set) and/or --split (fixed train/test split)")
     if extra_test and split is None:
         raise InputError("--extra-test needs --split (the models are fitted on the split's train set)")
-    config = BenchmarkConfig(methods=tuple(method or DEFAULT_METHODS), schemes=tuple(scheme or DEFAULT_SCHEMES),
-                             folds=folds, seeds=tuple(seed or (0,)), cluster_identity=cluster_identity,
-                             cluster_tool=cluster_tool, jobs=jobs, method_params=_parse_method_params(param or []))
+    labels, classes = _parse_methods(method or list(DEFAULT_METHODS))
+    config = BenchmarkConfig(methods=labels, schemes=tuple(scheme or DEFAULT_SCHEMES), folds=folds,
+                             seeds=tuple(seed or (0,)), cluster_identity=cluster_identity,
+                             cluster_tool=cluster_tool, jobs=jobs, method_params=_parse_method_params(param or []),
+                             method_classes=classes)
     config.check()
     sets, cv_inputs = _load_cv_sets(cv_set or [])  # every input is read and checked before the first fit
     results = []

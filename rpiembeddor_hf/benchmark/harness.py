@@ -44,9 +44,26 @@ class BenchmarkConfig:
     jobs: int = 1
     threshold: float = 0.5
     method_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Row label -> registered method, for labelled variants (``-m onehot=rpiembeddor``); a label that is
+    #: not here is the method's own name. ``method_params`` are keyed by label.
+    method_classes: Mapping[str, str] = field(default_factory=dict)
+
+    def method_of(self, label: str) -> str:
+        """The registered method behind a row label."""
+        return self.method_classes.get(label, label)
+
+    def specs(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Row label -> (registered method, its parameters): what each fit is built from."""
+        return {label: (self.method_of(label), dict(self.method_params.get(label, {}))) for label in self.methods}
+
+    def uses(self, method: str) -> bool:
+        """Whether any row runs the registered ``method``."""
+        return any(self.method_of(label) == method for label in self.methods)
 
     def check(self) -> None:
-        unknown = [m for m in self.methods if m not in method_names()]
+        if len(set(self.methods)) != len(self.methods):
+            raise InputError(f"a method label is given twice: {', '.join(self.methods)}")
+        unknown = [self.method_of(m) for m in self.methods if self.method_of(m) not in method_names()]
         if unknown:
             raise InputError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(method_names())}")
         bad = [s for s in self.schemes if s not in SCHEMES]
@@ -58,11 +75,15 @@ class BenchmarkConfig:
             raise InputError("give at least one seed")
         if self.jobs < 1:
             raise InputError("--jobs must be at least 1")
-        for method in self.methods:  # a wrong --param fails now, not after hours of other fits
+        stray = sorted(set(self.method_params) - set(self.methods))
+        if stray:
+            raise InputError(f"--param names {', '.join(stray)}, which is not a method of this run "
+                             f"({', '.join(self.methods)})")
+        for label, (method, params) in self.specs().items():  # a wrong --param fails now, not after hours
             try:
-                make_method(method, **self.method_params.get(method, {}))
+                make_method(method, **params)
             except TypeError as err:
-                raise InputError(f"--param for {method}: {err}") from err
+                raise InputError(f"--param for {label}: {err}") from err
 
 
 def require_both_classes(name: str, labels: np.ndarray) -> None:
@@ -94,7 +115,7 @@ def now() -> str:
 def _clusters(data: PairData, config: BenchmarkConfig) -> PairClusters | None:
     """Sequence clusters when a scheme or the pair-rate baseline's pseudo-families need them."""
     unannotated = data.rna_family is None or data.protein_clan is None
-    if any(s in CLUSTERED for s in config.schemes) or ("pair-rate" in config.methods and unannotated):
+    if any(s in CLUSTERED for s in config.schemes) or (config.uses("pair-rate") and unannotated):
         return PairClusters.of(data, config.cluster_identity, config.cluster_tool)
     return None
 
@@ -128,8 +149,7 @@ def cross_validation_jobs(name: str, data: PairData, config: BenchmarkConfig) ->
 def _run(jobs: list[Job], config: BenchmarkConfig, out_dir: Path, result: BenchmarkResult) -> BenchmarkResult:
     load = {"start": list(os.getloadavg())}
     clock = time.perf_counter()
-    result.records, result.first_started = run_tasks(jobs, config.jobs, config.method_params, out_dir,
-                                                     result.started)
+    result.records, result.first_started = run_tasks(jobs, config.jobs, config.specs(), out_dir, result.started)
     result.seconds += time.perf_counter() - clock
     load["end"] = list(os.getloadavg())
     result.load_average = load
@@ -155,7 +175,7 @@ def run_fixed_split(train: PairData, tests: Mapping[str, PairData], config: Benc
     config.check()
     require_both_classes("the split's training set", train.y)
     started = now()
-    if "pair-rate" in config.methods and (train.rna_family is None or train.protein_clan is None):
+    if config.uses("pair-rate") and (train.rna_family is None or train.protein_clan is None):
         raise InputError("pair-rate needs rna_family / protein_clan in the split's interactions (annotate first) "
                          "or leave pair-rate out")
     train_x = train.to_frame()

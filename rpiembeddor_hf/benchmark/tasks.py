@@ -1,8 +1,8 @@
 """Fits of the benchmark: one method, one training set, one test set; run in parallel, saved, resumable.
 
-Each finished fit writes its test probabilities and its fit / predict seconds to
-``runs/<set>/<scheme>/seed<s>/fold<f>/<method>.parquet``; a rerun into the same folder reuses them (and
-reports which). SIGINT and SIGTERM end the joblib worker processes before the command exits, so a killed
+Each finished fit writes its test probabilities, its fit / predict seconds and the method and parameters
+it was built from to ``runs/<set>/<scheme>/seed<s>/fold<f>/<label>.parquet``; a rerun into the same folder
+reuses a fit only when its method and parameters are the same (and reports which it reused). SIGINT and SIGTERM end the joblib worker processes before the command exits, so a killed
 benchmark leaves no fits running behind it.
 """
 
@@ -36,7 +36,7 @@ STARTED_FILE = "started.json"
 
 @dataclass(frozen=True)
 class Task:
-    """Which fit: ``method`` seeded with ``seed`` on fold ``fold`` of ``scheme`` on ``test_set``."""
+    """Which fit: ``method`` (a row label) seeded with ``seed`` on fold ``fold`` of ``scheme`` on ``test_set``."""
 
     test_set: str
     scheme: str
@@ -89,19 +89,33 @@ def task_file(out_dir: Path, task: Task) -> Path:
     return out_dir / "runs" / f"{task.key}.parquet"
 
 
-def load_task(path: Path, n: int) -> tuple[np.ndarray, float, float] | None:
+Spec = tuple[str, Mapping[str, Any]]  # (registered method, parameters) of one row label
+
+
+def spec_fingerprint(spec: Spec) -> str:
+    """What a saved fit was built from, as canonical JSON: a rerun with other parameters must not reuse it."""
+    method, params = spec
+    return json.dumps({"method": method, "params": params}, sort_keys=True, default=str)
+
+
+def load_task(path: Path, n: int, spec: Spec) -> tuple[np.ndarray, float, float] | None:
+    """A saved fit's (probabilities, fit s, predict s), or None when absent or built differently."""
     if not path.is_file():
         return None
     table = read_parquet(path)
     meta = table.schema.metadata or {}
     if table.num_rows != n or b"fit_seconds" not in meta:
         return None
+    if meta.get(b"spec", b"").decode() != spec_fingerprint(spec):
+        log.warning("%s was fitted with other parameters (or by an older version); fitting again", path)
+        return None
     return (table.column("probability").to_numpy(), float(meta[b"fit_seconds"]), float(meta[b"predict_seconds"]))
 
 
-def save_task(path: Path, probs: np.ndarray, fit_s: float, predict_s: float) -> None:
+def save_task(path: Path, probs: np.ndarray, fit_s: float, predict_s: float, spec: Spec) -> None:
     table = pa.table({"probability": pa.array(probs, pa.float64())})
-    table = table.replace_schema_metadata({"fit_seconds": repr(fit_s), "predict_seconds": repr(predict_s)})
+    table = table.replace_schema_metadata({"fit_seconds": repr(fit_s), "predict_seconds": repr(predict_s),
+                                           "spec": spec_fingerprint(spec)})
     write_parquet_atomic(table, path)
 
 
@@ -135,16 +149,17 @@ def first_started(out_dir: Path, started: str, resumed: bool) -> str:
     return started
 
 
-def run_tasks(jobs: list[Job], n_jobs: int, method_params: Mapping[str, Mapping[str, Any]],
-              out_dir: Path, started: str) -> tuple[list[RunRecord], str]:
+def run_tasks(jobs: list[Job], n_jobs: int, specs: Mapping[str, Spec], out_dir: Path,
+              started: str) -> tuple[list[RunRecord], str]:
     """Fit and score every job (in ``n_jobs`` processes), reusing predictions saved by an earlier run.
 
-    Returns the records in job order and the start time of the run that began this output folder.
+    ``specs`` maps each row label to the registered method and parameters it runs. Returns the records in
+    job order and the start time of the run that began this output folder.
     """
     records: dict[str, RunRecord] = {}
     todo = []
     for job in jobs:
-        cached = load_task(task_file(out_dir, job.task), len(job.test_y))
+        cached = load_task(task_file(out_dir, job.task), len(job.test_y), specs[job.task.method])
         if cached is not None:
             records[job.task.key] = RunRecord(job.task, job.test_y, *cached, reused=True)
         else:
@@ -154,21 +169,21 @@ def run_tasks(jobs: list[Job], n_jobs: int, method_params: Mapping[str, Mapping[
     original = first_started(out_dir, started, resumed=bool(records))
     labels = {job.task.key: job.test_y for job in todo}
     with interrupt_on_sigterm():
-        for task, probs, fit_s, predict_s in _run_parallel(todo, n_jobs, method_params):
-            save_task(task_file(out_dir, task), probs, fit_s, predict_s)
+        for task, probs, fit_s, predict_s in _run_parallel(todo, n_jobs, specs):
+            save_task(task_file(out_dir, task), probs, fit_s, predict_s, specs[task.method])
             records[task.key] = RunRecord(task, labels[task.key], probs, fit_s, predict_s)
     return [records[job.task.key] for job in jobs], original
 
 
-def _run_parallel(todo: list[Job], n_jobs: int, method_params: Mapping[str, Mapping[str, Any]]
+def _run_parallel(todo: list[Job], n_jobs: int, specs: Mapping[str, Spec]
                   ) -> Iterator[tuple[Task, np.ndarray, float, float]]:
     """Results as they finish; on any exit before the end (an interrupt) the worker processes are ended."""
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
     def work(job: Job) -> tuple[Task, np.ndarray, float, float]:
-        params = dict(method_params.get(job.task.method, {}))
-        return (job.task, *fit_predict(job.task.method, params, job.task.seed, job.train_x, job.train_y,
+        method, params = specs[job.task.method]
+        return (job.task, *fit_predict(method, dict(params), job.task.seed, job.train_x, job.train_y,
                                        job.test_x))
 
     runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered", backend="loky")

@@ -72,6 +72,11 @@ class TrainingConfig:
     stop_after_epochs: int | None = _option(
         None, "Stop after this many epochs (the schedule still spans --epochs); continue with --resume."
     )
+    early_stopping_patience: int | None = _option(
+        None,
+        "Stop when the validation metric (--best-metric) has not improved for this many epochs (off by "
+        "default: the paper trains every epoch); the schedule still spans --epochs.",
+    )
     tensorboard: bool = _option(False, "Log to <out>/logs for TensorBoard.")
     show_progress: bool = _option(
         True, "Progress bars (on the main process).", cli="--progress/--no-progress"
@@ -102,6 +107,8 @@ class TrainingConfig:
                 f"threshold metric must be one of {', '.join(THRESHOLD_METRICS)}, "
                 f"not {self.threshold_metric!r}"
             )
+        if self.early_stopping_patience is not None and self.early_stopping_patience < 1:
+            raise InputError(f"early stopping patience must be at least 1, not {self.early_stopping_patience}")
         if not 0.0 <= self.threshold <= 1.0:
             raise InputError(f"threshold must be between 0 and 1, not {self.threshold}")
 

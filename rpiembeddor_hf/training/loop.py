@@ -100,11 +100,23 @@ def train_model(
     run = _prepare(accelerator, model_config, config, train)
     state = _start(run, config)
     for epoch in range(state.epochs_done, config.last_epoch):
+        if _patience_spent(config, state):  # checked first, so a resumed run that had stopped stays stopped
+            log.info("seed %d: no better validation %s for %d epochs; stopped after epoch %d (best: %d)",
+                     config.seed, config.best_metric, config.early_stopping_patience, state.epochs_done,
+                     state.best_epoch)
+            break
         record = _train_epoch(run, config, epoch)
         value = _validate_epoch(run, config, validation, record)
         _end_epoch(run, config, state, record, value)
     accelerator.wait_for_everyone()
     return finish_run(accelerator, run.model, splits, model_config, config, state)
+
+
+def _patience_spent(config: TrainingConfig, state: TrainerState) -> bool:
+    """Early stopping: the best epoch lies ``early_stopping_patience`` epochs back (every process agrees:
+    the validation metric is gathered over all of them)."""
+    patience = config.early_stopping_patience
+    return patience is not None and state.epochs_done - state.best_epoch >= patience
 
 
 def _check_inputs(splits: RunSplits, model_config: RPIembeddorConfig, config: TrainingConfig) -> None:

@@ -82,6 +82,43 @@ def test_cli_cross_validation_end_to_end(planted_folder: Path, tmp_path: Path, c
     assert float(rows[("random", "rpiseq-rf")].split(",")[auroc_col]) > 0.7
 
 
+def test_labelled_variants_are_rows_and_changed_parameters_are_refitted(planted_folder: Path, tmp_path: Path,
+                                                                         capsys) -> None:
+    """``LABEL=METHOD`` runs a variant as its own row; a saved fit is reused only with the same parameters."""
+    out = tmp_path / "bench"
+
+    def run(trees: int) -> dict:
+        args = ["benchmark", "--cv-set", str(planted_folder), "--folds", "2", "--scheme", "random", "-o", str(out),
+                "-m", "rpiseq-rf", "--param", "rpiseq-rf.n_estimators=5",
+                "-m", "small-forest=rpiseq-rf", "--param", f"small-forest.n_estimators={trees}"]
+        assert main(args) == 0
+        summary = capsys.readouterr().out
+        assert "| PLANTED | random | rpiseq-rf |" in summary and "| PLANTED | random | small-forest |" in summary
+        return json.loads((out / "manifest.json").read_text())
+
+    assert run(2)["fits"] == {"computed": 4, "reused": 0}
+    assert run(2)["fits"] == {"computed": 0, "reused": 4}
+    changed = run(3)  # only the variant whose parameters changed is fitted again
+    assert changed["fits"] == {"computed": 2, "reused": 2}
+    assert all(key.endswith("/rpiseq-rf") for key in changed["reused_fits"])
+    assert changed["config"]["method_classes"] == {"small-forest": "rpiseq-rf"}
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["-m", "rpiseq-rf", "-m", "rpiseq-rf"], "given twice"),
+    (["-m", "x=nope"], "unknown method"),
+    (["-m", "=rpiseq-rf"], "LABEL=METHOD"),
+    (["-m", "rpiseq-rf", "--param", "xrpi.n_estimators=5"], "not a method of this run"),
+])
+def test_method_labels_and_params_are_checked(planted_folder: Path, tmp_path: Path, capsys, extra: list[str],
+                                              message: str) -> None:
+    out = tmp_path / "bench"
+    assert main(["benchmark", "--cv-set", str(planted_folder), "-o", str(out), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not (out / "runs").exists()
+
+
 def test_cli_bad_input(tmp_path: Path, capsys) -> None:
     assert main(["benchmark", "-o", str(tmp_path)]) == 2
     assert "give --cv-set" in capsys.readouterr().err

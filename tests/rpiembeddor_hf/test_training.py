@@ -99,6 +99,20 @@ def test_resume_continues_exactly(toy_data, tmp_path):
     assert history == json.loads((straight / "history.json").read_text())
 
 
+def test_early_stopping_ends_when_validation_stops_improving(toy_data, tmp_path):
+    """A learning rate too small to move float32 weights: epoch 1 stays best, so patience 2 ends after epoch 3
+    of 10, and a resume of that run trains nothing more."""
+    out = (tmp_path / "early").resolve()
+    args = _args(toy_data, out, "--epochs", "10", "--learning-rate", "1e-12", "--early-stopping-patience", "2")
+    assert main(["train", *args]) == 0
+    history = json.loads((out / "history.json").read_text())
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    state = json.loads((out / "checkpoint" / "trainer_state.json").read_text())
+    assert state["best_epoch"] == 1 and state["epochs_done"] == 3
+    assert main(["train", *args, "--resume"]) == 0
+    assert [h["epoch"] for h in json.loads((out / "history.json").read_text())] == [1, 2, 3]
+
+
 def test_bad_input_is_one_line_and_exit_2(toy_data, tmp_path, capsys):
     assert main(["train", *_args(toy_data, tmp_path / "x", "--epochs", "1", "--resume")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
