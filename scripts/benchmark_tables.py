@@ -3,9 +3,11 @@
 ``rpiembeddor benchmark`` writes one long table (every set x scheme x method); a reader comparing methods
 wants one table per set with the fold schemes side by side. This prints, for each test set, a Markdown table
 of AUROC and MCC (mean ± sd over folds and seeds, threshold 0.5) per method and scheme, and under it the
-best method per scheme by mean AUROC (a scheme where a method has no row shows "–": not run).
+best method per scheme by mean AUROC (a scheme where a method has no row shows "–": not run). Several
+summaries (e.g. the peers in one run, RPIembeddor variants in others, on the same sets, seed and folds) are
+read as one; a (set, scheme, method) given twice is refused.
 
-    python scripts/benchmark_tables.py bench_out/summary.csv > tables.md
+    python scripts/benchmark_tables.py bench_out/summary.csv [more/summary.csv ...] > tables.md
 """
 
 from __future__ import annotations
@@ -52,9 +54,13 @@ def set_table(summary: pd.DataFrame, test_set: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("summary", type=Path, help="summary.csv written by rpiembeddor benchmark")
+    parser.add_argument("summary", type=Path, nargs="+", help="summary.csv written by rpiembeddor benchmark")
     args = parser.parse_args(argv)
-    summary = pd.read_csv(args.summary)
+    summary = pd.concat([pd.read_csv(path) for path in args.summary], ignore_index=True)
+    twice = summary.duplicated(["test_set", "scheme", "method"])
+    if twice.any():
+        first = summary[twice].iloc[0]
+        parser.error(f"{first['test_set']} / {first['scheme']} / {first['method']} is in more than one summary")
     for test_set in dict.fromkeys(summary["test_set"]):
         print(f"### {test_set}\n\n{set_table(summary, test_set)}")
     return 0

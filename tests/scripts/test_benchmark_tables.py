@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.scripts import load_script
 
@@ -31,3 +32,18 @@ def test_one_table_per_set_with_schemes_in_order_and_missing_runs_marked(tmp_pat
     assert "| rf | 0.900 ± 0.010 | 0.400 ± 0.020 | 0.600 ± 0.010 | 0.100 ± 0.020 | – | – |" in out
     assert "random: **rf** (0.900); cluster: **rf** (0.600); both: **const** (0.500)" in out
     assert "Test pairs scored: random 100, cluster 100, both 40." in out
+
+
+def test_several_summaries_are_one_table_and_a_row_given_twice_is_refused(tmp_path, capsys):
+    first = _summary(tmp_path / "a.csv")
+    extra = pd.DataFrame([{"test_set": "S", "scheme": "cluster", "method": "model", "pairs": 100,
+                           "auroc_mean": 0.7, "auroc_std": 0.0, "mcc_mean": 0.2, "mcc_std": 0.0}])
+    extra.to_csv(tmp_path / "b.csv", index=False)
+    assert tables.main([str(first), str(tmp_path / "b.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "| model | – | – | 0.700 ± 0.000 | 0.200 ± 0.000 | – | – |" in out
+    assert "cluster: **model** (0.700)" in out
+    with pytest.raises(SystemExit) as exit_:
+        tables.main([str(first), str(first)])
+    assert exit_.value.code == 2
+    assert "S / random / rf is in more than one summary" in capsys.readouterr().err
