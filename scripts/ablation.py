@@ -3,11 +3,13 @@
     python scripts/ablation.py --set /path/to/RPI2241 --out ablation_RPI2241            # 3 seeds
     python scripts/ablation.py --set RPI2241 --input kmer-context --epochs 13 --max-length 256 \
         --option window=10 --seed 0 --seed 1
+    python scripts/ablation.py --set RPI488 --model pooling=mean      # a named deviation from the paper
 
 One RNA-cluster-disjoint split of the set (``--folds`` cluster folds, fold ``--fold`` held out; clusters by
 MMseqs2 at ``--cluster-identity``) is shared by every row and seed. Each row trains the paper's model
-configuration through the benchmark method ``rpiembeddor`` (10 % of the training pairs, stratified, pick the
-best epoch and the decision threshold) and scores the held-out pairs:
+configuration (or the deviations named with ``--model``, e.g. ``pooling=mean``) through the benchmark method
+``rpiembeddor`` (10 % of the training pairs, stratified, pick the best epoch and the decision threshold) and
+scores the held-out pairs:
 
 ======================  =============================  ==============================
 row                     RNA input                      protein input
@@ -124,13 +126,13 @@ def write_outputs(out: Path, results: dict[str, list[dict[str, Any]]], settings:
     return text
 
 
-def parse_options(values: list[str]) -> dict[str, Any]:
-    """``NAME=VALUE`` (VALUE read as JSON when it parses) -> embedder options; ``rna.k=3`` for one molecule."""
+def parse_options(values: list[str], flag: str = "--option") -> dict[str, Any]:
+    """``NAME=VALUE`` (VALUE read as JSON when it parses) -> options; ``rna.k=3`` for one molecule."""
     options: dict[str, Any] = {}
     for value in values:
         key, sep, raw = value.partition("=")
         if not sep:
-            raise SystemExit(f"--option must look like NAME=VALUE, not {value!r}")
+            raise SystemExit(f"{flag} must look like NAME=VALUE, not {value!r}")
         try:
             parsed = json.loads(raw)
         except json.JSONDecodeError:
@@ -160,11 +162,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cluster-tool", default="mmseqs")
     parser.add_argument("--option", action="append", default=[], help="Embedder option NAME=VALUE "
                         "(e.g. window=10, rna.k=3); repeat.")
+    parser.add_argument("--model", action="append", default=[], help="Model configuration NAME=VALUE that "
+                        "differs from the paper's (e.g. pooling=mean, num_layers=2); repeat.")
     args = parser.parse_args(argv)
     name, data, _ = load_pairs(args.set)
     train, test = cluster_split(data, args.folds, args.fold, args.cluster_identity, args.cluster_tool)
     params = {"embedding": args.input, "epochs": args.epochs, "max_length": args.max_length, "warmup_steps": args.warmup_steps,
-              "embedding_options": parse_options(args.option)}
+              "embedding_options": parse_options(args.option), "model": parse_options(args.model, "--model")}
     settings = {**{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, "set": name,
                 "train_pairs": len(train), "test_pairs": len(test), "params": params}
     results: dict[str, list[dict[str, Any]]] = {}

@@ -6,6 +6,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 
 from rpiembeddor_hf.baselines import PairData
 from tests.rpiembeddor_hf.baselines.conftest import planted_tables
@@ -49,3 +50,7 @@ def test_prior_loss_and_options():
     assert ablation.prior_loss(np.array([1, 1])) == 0.0
     assert ablation.parse_options(["window=5", "rna.k=[2,3]", "standardise=none"]) == {
         "window": 5, "rna": {"k": [2, 3]}, "standardise": "none"}
+    assert ablation.parse_options(["pooling=mean", "num_layers=2"], "--model") == {"pooling": "mean",
+                                                                                    "num_layers": 2}
+    with pytest.raises(SystemExit, match="--model must look like NAME=VALUE"):
+        ablation.parse_options(["pooling"], "--model")
