@@ -77,23 +77,45 @@ class PositivesConfig:
             raise InputError(f"max_length must be >= 1, not {self.max_length}")
 
 
-def _resolved_rows(resolved: pa.Table, batch_rows: int = 50_000) -> Iterator[tuple[str, str | None, str | None, str]]:
-    """The rows of a resolved table, converted to Python one batch at a time: at paper scale the columns as
-    whole Python lists (573 k RNA sequences, most of them the too-long ones that are dropped) cost ~1 GB."""
-    columns = ("raw_id", "sequence", "accession", "status")
-    for batch in resolved.select(list(columns)).to_batches(max_chunksize=batch_rows):
-        yield from zip(*(batch.column(c).to_pylist() for c in columns), strict=True)
+def _resolved_rows(
+    resolved: pa.Table, batch_rows: int = 50_000
+) -> Iterator[tuple[str, str | None, str | None, str, int | None]]:
+    """The rows of a resolved table, converted to Python one batch at a time (whole Python columns of a
+    paper-scale table cost hundreds of MB). ``length`` is None in tables written before it existed."""
+    columns = ["raw_id", "sequence", "accession", "status"]
+    if "length" not in resolved.column_names:
+        resolved = resolved.append_column("length", pa.nulls(resolved.num_rows, pa.int32()))
+    for batch in resolved.select([*columns, "length"]).to_batches(max_chunksize=batch_rows):
+        yield from zip(*(batch.column(c).to_pylist() for c in [*columns, "length"]), strict=True)
+
+
+def _left_out(raw_id: str, length: int | None, molecule: Molecule, config: PositivesConfig) -> str:
+    """The drop reason of a sequence the resolve stage left out as too long (only its length is known)."""
+    if length is not None and config.max_length is not None and length > config.max_length:
+        return f"{molecule} sequence too_long (> {config.max_length})"
+    raise InputError(
+        f"{molecule} {raw_id}: the resolve stage kept only the length ({length}) of this sequence, longer than "
+        f"its max_length, but positives.max_length {config.max_length} would keep it; rerun resolve with "
+        "max_length >= positives.max_length"
+    )
 
 
 def normalise_resolved(
     resolved: pa.Table, molecule: Molecule, config: PositivesConfig, report: Report
 ) -> pa.Table:
-    """raw_id -> (seq_id, normalised sequence) or the reason it cannot be used (``status``)."""
+    """raw_id -> (seq_id, normalised sequence) or the reason it cannot be used (``status``).
+
+    Sequences the resolve stage left out as too long (status resolved, null sequence) are dropped as
+    ``too_long`` exactly as if normalised: the resolve stage left out only sequences of canonical letters.
+    """
     rows = []
     replaced: Counter[str] = Counter()
-    for raw_id, sequence, accession, status in _resolved_rows(resolved):
+    for raw_id, sequence, accession, status, length in _resolved_rows(resolved):
         if status != RESOLVED:
             rows.append((raw_id, None, None, accession, f"{molecule} unresolved: {status}"))
+            continue
+        if sequence is None:
+            rows.append((raw_id, None, None, accession, _left_out(raw_id, length, molecule, config)))
             continue
         try:
             norm = normalise(sequence, molecule, raw_id, config.letter_policy, config.max_length)
