@@ -246,8 +246,10 @@ def my_shards(shards: Sequence[ShardPlan], config: EmbedConfig, state: Any) -> l
     return in_part[state.process_index :: state.num_processes]
 
 
-def row_groups(shard: ShardPlan, residues: int = ROW_GROUP_RESIDUES) -> Iterator[tuple[list[str], list[str]]]:
-    """Consecutive (ids, sequences) of the shard with about ``residues`` residues each (>= 1 sequence)."""
+def row_groups(shard: ShardPlan, residues: int | None = None) -> Iterator[tuple[list[str], list[str]]]:
+    """Consecutive (ids, sequences) of the shard with about ``residues`` (default :data:`ROW_GROUP_RESIDUES`)
+    residues each (>= 1 sequence)."""
+    residues = residues or ROW_GROUP_RESIDUES
     start, total = 0, 0
     for end, sequence in enumerate(shard.sequences):
         if end > start and total + len(sequence) > residues:
