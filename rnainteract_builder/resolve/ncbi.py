@@ -16,8 +16,9 @@ Gene mode for RNA (``gene_mode``):
   ``efetch`` per gene, and intervals longer than the length cut-off are fetched too (and later counted as
   too long) so the counts stay comparable with the transcript mode. Proteins always use RefSeq proteins.
 
-Rate limit: 3 requests/s, or 10/s with an API key in ``NCBI_API_KEY`` (NCBI's published limits);
-``NCBI_EMAIL`` is sent as ``email`` as NCBI asks.
+Rate limit: 3 requests/s, or 10/s with an API key in ``NCBI_API_KEY`` (NCBI's published limits), shared
+by ``workers`` batches in flight (default 4, or 10 with a key: enough to keep the limit busy at ~1 s of
+latency); ``NCBI_EMAIL`` is sent as ``email`` as NCBI asks.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ _LINKS: dict[str, tuple[str, str]] = {
     "protein": ("protein", "gene_protein_refseq"),
 }
 GeneMode = Literal["transcript", "interval"]
+#: Batches in flight with an API key (10 requests/s); without one, DEFAULT_WORKERS (4) for 3/s.
+KEYED_WORKERS = 10
 GENE_MODES: tuple[GeneMode, ...] = ("transcript", "interval")
 
 
@@ -62,7 +65,7 @@ class NCBIResolver(OnlineResolver):
         client: HttpClient | None = None,
         progress: bool = False,
         gene_mode: GeneMode = "transcript",
-        workers: int = DEFAULT_WORKERS,
+        workers: int | None = None,
     ) -> None:
         if gene_mode not in GENE_MODES:
             raise InputError(f"ncbi gene_mode must be one of {', '.join(GENE_MODES)}, not {gene_mode!r}")
@@ -70,6 +73,8 @@ class NCBIResolver(OnlineResolver):
         self.api_key = api_key if api_key is not None else os.environ.get("NCBI_API_KEY") or None
         self.email = email if email is not None else os.environ.get("NCBI_EMAIL") or None
         rate = 10.0 if self.api_key else 3.0
+        # enough batches in flight to keep the rate busy at ~1 s latency
+        workers = workers or (KEYED_WORKERS if self.api_key else DEFAULT_WORKERS)
         client = client or HttpClient(rate=rate, retry=retry or RetryPolicy())
         super().__init__(cache, base_url, client, max_length, batch_size, progress, workers)
 

@@ -70,8 +70,9 @@ class OnlineResolver(Resolver):
         max_length: int | None = DEFAULT_MAX_LENGTH,
         batch_size: int | None = None,
         progress: bool = False,
-        workers: int = DEFAULT_WORKERS,
+        workers: int | None = None,
     ) -> None:
+        workers = workers or DEFAULT_WORKERS
         if workers < 1:
             raise ValueError("workers must be >= 1")
         self.cache = cache

@@ -8,7 +8,8 @@ Each source is a mapping with ``kind`` and kind-specific keys::
     - {kind: noncode, path: NONCODEv6_human.fa.zip}   # NONCODE's download as it is (.fa, .gz or .zip)
     - {kind: ncbi, base_url: ..., email: ..., api_key: ..., gene_mode: transcript, workers: 4}
       # api_key default: $NCBI_API_KEY; gene_mode transcript (RefSeq RNA) or interval (the paper's);
-      # workers: batches in flight at once, all under the one rate limit (3/s, 10/s with a key)
+      # workers: batches in flight at once, all under the one rate limit (3/s, 10/s with a key);
+      # default 4 (NCBI with a key: 10)
     - {kind: uniprot, base_url: ...}
     - {kind: ensembl, base_url: ...}
 
@@ -29,7 +30,6 @@ from rnainteract_builder.resolve.ensembl import ENSEMBL_REST_URL, EnsemblResolve
 from rnainteract_builder.resolve.http import HttpClient, RetryPolicy
 from rnainteract_builder.resolve.ncbi import NCBI_EUTILS_URL, NCBIResolver
 from rnainteract_builder.resolve.offline import FastaResolver, MirbaseResolver, NoncodeResolver, TableResolver
-from rnainteract_builder.resolve.online import DEFAULT_WORKERS
 from rnainteract_builder.resolve.uniprot import UNIPROT_REST_URL, UniProtResolver
 
 SOURCE_KINDS = ("table", "fasta", "mirbase", "noncode", "ncbi", "uniprot", "ensembl")
@@ -86,8 +86,11 @@ def build_resolvers(
     return resolvers, cache
 
 
-def _workers(kind: str, spec: Mapping[str, Any]) -> int:
-    workers = spec.get("workers", DEFAULT_WORKERS)
+def _workers(kind: str, spec: Mapping[str, Any]) -> int | None:
+    """``workers`` of an online source; ``None`` = the resolver's default (NCBI: 4, or 10 with an API key)."""
+    workers = spec.get("workers")
+    if workers is None:
+        return None
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise InputError(f"resolve source {kind}: workers must be a whole number >= 1, not {workers!r}")
     return workers

@@ -160,3 +160,16 @@ def test_too_long_sequences_leave_resolve_as_their_length_with_the_same_drops(tm
 def test_positives_refuses_a_longer_limit_than_resolve_kept(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="rerun resolve with max_length >= positives.max_length"):
         _resolve_and_positives(tmp_path, 1024, PositivesConfig(max_length=2000, interactor_limit=None))
+
+
+def test_workers_come_from_the_source_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rnainteract_builder.resolve import build_resolvers
+
+    monkeypatch.delenv("NCBI_API_KEY", raising=False)
+    cache = tmp_path / "c.sqlite"
+    (plain, keyed, set_, uniprot), _ = build_resolvers(
+        [{"kind": "ncbi"}, {"kind": "ncbi", "api_key": "k"}, {"kind": "ncbi", "workers": 2}, {"kind": "uniprot"}],
+        cache, 1024)
+    assert [r.workers for r in (plain, keyed, set_, uniprot)] == [4, 10, 2, 4]  # type: ignore[attr-defined]
+    with pytest.raises(InputError, match="workers must be a whole number >= 1"):
+        build_resolvers([{"kind": "ensembl", "workers": 0}], cache, 1024)
