@@ -33,14 +33,17 @@ How the tools' limits are handled (deliberately, not by accident):
   prefilter misses many pairs at 50-80 % identity. ``-s`` (sensitivity) does not help there: it tunes the
   similar-k-mer threshold of amino-acid prefilters, while nucleotide prefiltering matches exact k-mers.
 * ``linkage`` (MMseqs2 only) - single linkage: an all-against-all ``mmseqs easy-search`` (nucleotide
-  search, ``--search-type 3``, both strands, k-mer ``MMSEQS_LINKAGE_KMER``, E-value no filter) keeps
+  search, ``--search-type 3``, both strands, k-mer ``MMSEQS_LINKAGE_KMER``, no E-value filter) keeps
   every pair whose identity, counted over the *shorter* sequence (``--seq-id-mode 1``, the leakage
-  audit's definition), reaches ``identity`` with ``coverage`` of both, and the clusters are the connected
-  components of those pairs (representative: the smallest id). So no pair the search finds at or above
-  the threshold is ever split, which is what a family-disjoint split needs. On constructed RNA families
-  (pairwise identities 0.72-0.95) ``greedy`` split 156 such pairs over 12 sets and ``linkage`` none; it
-  costs a few times more (3,200 RNAs: 6 s against 1.3 s). Pairs whose best local alignment covers too
-  little of them (around 55-70 % identity with a weak stretch) can still be missed by the search itself.
+  audit's definition), reaches ``identity`` with ``coverage`` of the shorter sequence (``--cov-mode 1``
+  in both search directions: a fragment contained in a longer RNA joins it, since the audit counts it as
+  a copy), and the clusters are the connected components of those pairs (representative: the smallest
+  id). So no pair the search finds at or above the threshold is ever split, which is what a
+  family-disjoint split needs. On constructed RNA families (pairwise identities 0.72-0.95) ``greedy``
+  split 156 such pairs over 12 sets and ``linkage`` none; it costs a few times more (3,200 RNAs: 6 s
+  against 1.3 s; 12,877 RNAs of a rehearsal build: 83 s against 35 s). Still missed: RNAs of about 30 nt
+  or less (below what MMseqs2's k-mer prefilter and scores can find) and pairs whose best local alignment
+  covers too little of them (around 55-70 % identity with a weak stretch).
 """
 
 from __future__ import annotations
@@ -135,7 +138,7 @@ def _mmseqs_linkage(
     (representative, member) pairs; the representative is a component's smallest ``s<index>``."""
     command = [
         _require("mmseqs"), "easy-search", str(fasta), str(fasta), str(work / "hits.m8"), str(work / "tmp"),
-        "--min-seq-id", f"{identity}", "--seq-id-mode", "1", "-c", f"{coverage}", "--cov-mode", "0",
+        "--min-seq-id", f"{identity}", "--seq-id-mode", "1", "-c", f"{coverage}", "--cov-mode", "1",
         "-e", "inf", "--max-seqs", "1000", "--threads", str(threads), "-v", "1",
         "--format-output", "query,target",
     ]  # fmt: skip
@@ -228,7 +231,9 @@ def cluster_sequences(
     the threshold is split; see the module docstring).
 
     ``coverage`` is the aligned fraction required of both sequences (MMseqs2 ``-c`` with ``--cov-mode 0``,
-    CD-HIT ``-aS`` and ``-aL``), so a short fragment does not join the cluster of a long RNA containing it. Sequences should be normalised (upper case); see the module docstring for limits.
+    CD-HIT ``-aS`` and ``-aL``), so a short fragment does not join the cluster of a long RNA containing it;
+    under ``linkage`` only of the shorter one. Sequences should be normalised (upper case); see the module
+    docstring for limits.
     """
     _check_options(molecule, tool, method, identity, coverage)
     empty = sorted(seq_id for seq_id, seq in sequences.items() if not seq)

@@ -132,3 +132,14 @@ def test_linkage_is_deterministic_and_needs_mmseqs() -> None:
         cluster_sequences(seqs, "rna", identity=0.8, tool="cd-hit", method="linkage")
     with pytest.raises(InputError, match="unknown clustering method"):
         cluster_sequences(seqs, "rna", method="single")  # type: ignore[arg-type]
+
+
+def test_linkage_joins_a_fragment_to_the_rna_containing_it() -> None:
+    """The leakage audit counts a contained fragment as a copy, so linkage requires coverage of the shorter
+    sequence only; greedy clustering keeps requiring it of both and leaves the fragment apart."""
+    rng = random.Random(11)
+    whole = _random(rng, RNA_ALPHABET, 240)
+    seqs = {"whole": whole, "fragment": whole[60:160], "other": _random(rng, RNA_ALPHABET, 200)}
+    linked = cluster_sequences(seqs, "rna", method="linkage")
+    assert linked["fragment"] == linked["whole"] == "fragment" and linked["other"] == "other"
+    assert cluster_sequences(seqs, "rna")["fragment"] != cluster_sequences(seqs, "rna")["whole"]
