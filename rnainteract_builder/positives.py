@@ -77,23 +77,45 @@ class PositivesConfig:
             raise InputError(f"max_length must be >= 1, not {self.max_length}")
 
 
-def _resolved_rows(resolved: pa.Table, batch_rows: int = 50_000) -> Iterator[tuple[str, str | None, str | None, str]]:
-    """The rows of a resolved table, converted to Python one batch at a time: at paper scale the columns as
-    whole Python lists (573 k RNA sequences, most of them the too-long ones that are dropped) cost ~1 GB."""
-    columns = ("raw_id", "sequence", "accession", "status")
-    for batch in resolved.select(list(columns)).to_batches(max_chunksize=batch_rows):
-        yield from zip(*(batch.column(c).to_pylist() for c in columns), strict=True)
+def _resolved_rows(
+    resolved: pa.Table, batch_rows: int = 50_000
+) -> Iterator[tuple[str, str | None, str | None, str, int | None]]:
+    """The rows of a resolved table, converted to Python one batch at a time (whole Python columns of a
+    paper-scale table cost hundreds of MB). ``length`` is None in tables written before it existed."""
+    columns = ["raw_id", "sequence", "accession", "status"]
+    if "length" not in resolved.column_names:
+        resolved = resolved.append_column("length", pa.nulls(resolved.num_rows, pa.int32()))
+    for batch in resolved.select([*columns, "length"]).to_batches(max_chunksize=batch_rows):
+        yield from zip(*(batch.column(c).to_pylist() for c in [*columns, "length"]), strict=True)
+
+
+def _left_out(raw_id: str, length: int | None, molecule: Molecule, config: PositivesConfig) -> str:
+    """The drop reason of a sequence the resolve stage left out as too long (only its length is known)."""
+    if length is not None and config.max_length is not None and length > config.max_length:
+        return f"{molecule} sequence too_long (> {config.max_length})"
+    raise InputError(
+        f"{molecule} {raw_id}: the resolve stage kept only the length ({length}) of this sequence, longer than "
+        f"its max_length, but positives.max_length {config.max_length} would keep it; rerun resolve with "
+        "max_length >= positives.max_length"
+    )
 
 
 def normalise_resolved(
     resolved: pa.Table, molecule: Molecule, config: PositivesConfig, report: Report
 ) -> pa.Table:
-    """raw_id -> (seq_id, normalised sequence) or the reason it cannot be used (``status``)."""
+    """raw_id -> (seq_id, normalised sequence) or the reason it cannot be used (``status``).
+
+    Sequences the resolve stage left out as too long (status resolved, null sequence) are dropped as
+    ``too_long`` exactly as if normalised: the resolve stage left out only sequences of canonical letters.
+    """
     rows = []
     replaced: Counter[str] = Counter()
-    for raw_id, sequence, accession, status in _resolved_rows(resolved):
+    for raw_id, sequence, accession, status, length in _resolved_rows(resolved):
         if status != RESOLVED:
             rows.append((raw_id, None, None, accession, f"{molecule} unresolved: {status}"))
+            continue
+        if sequence is None:
+            rows.append((raw_id, None, None, accession, _left_out(raw_id, length, molecule, config)))
             continue
         try:
             norm = normalise(sequence, molecule, raw_id, config.letter_policy, config.max_length)
@@ -147,6 +169,7 @@ def build_positives(
         )
         report.drop("dedupe RNAInterID", "duplicate RNAInterID", ingested_table.num_rows - _count(con, "s1"))
         report.step("unique RNAInterIDs", _count(con, "s1"))
+        ingested_by_source = _source_counts(con, "s1")
 
         # 2 + 3. join normalised sequences; unresolved / unusable sequences are dropped by reason
         con.execute(
@@ -164,6 +187,7 @@ def build_positives(
             "GROUP BY drop_reason ORDER BY drop_reason",
         )
         con.execute("CREATE TEMP TABLE s2 AS SELECT * EXCLUDE (drop_reason) FROM s2_all WHERE drop_reason IS NULL")
+        _drop_tables(con, "s1", "s2_all")  # each step's table is a whole copy of the rows: free it when done
         report.step("with usable RNA and protein sequences", _count(con, "s2"))
 
         # 4. one row per (RNA, protein): highest score, then first in file order
@@ -175,6 +199,7 @@ def build_positives(
         )
         report.drop("dedupe pairs", "duplicate (RNA, protein) pair", _count(con, "s2") - _count(con, "s3"))
         report.step("unique (RNA, protein) pairs", _count(con, "s3"))
+        _drop_tables(con, "s2")
 
         # 5. interactor limit
         final = _apply_interactor_limit(con, config, report)
@@ -190,7 +215,7 @@ def build_positives(
         interactions = schema.conform(interactions, schema.INTERACTIONS)
         rna_sequences = _sequence_table(con, final, "rna")
         protein_sequences = _sequence_table(con, final, "protein")
-        _table_facts(con, final, report)
+        _table_facts(con, final, report, ingested_by_source)
     finally:
         con.close()
     return PairsFolder(interactions, rna_sequences, protein_sequences)
@@ -230,7 +255,23 @@ def _apply_interactor_limit(con: duckdb.DuckDBPyConnection, config: PositivesCon
         "GROUP BY drop_reason ORDER BY drop_reason",
     )
     con.execute("CREATE TEMP TABLE s4 AS SELECT * EXCLUDE (drop_reason) FROM s4_all WHERE drop_reason IS NULL")
+    _drop_tables(con, "s3", "s4_all", "s4_keyed")
     return "s4"
+
+
+def _drop_tables(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    for name in names:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _source_counts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Counter[str]]:
+    """Rows per source database of the RNA and of the protein ids in ``table``."""
+    counts: dict[str, Counter[str]] = {}
+    for prefix in ("rna", "protein"):
+        counts[prefix] = Counter()
+        for raw_id, n in con.sql(f"SELECT {prefix}_source_id, count(*) FROM {table} GROUP BY 1").fetchall():
+            counts[prefix][source_database(raw_id)] += n
+    return counts
 
 
 def _sequence_table(con: duckdb.DuckDBPyConnection, final: str, molecule: Molecule) -> pa.Table:
@@ -258,9 +299,12 @@ def _sequence_table(con: duckdb.DuckDBPyConnection, final: str, molecule: Molecu
     return schema.conform(table, schema.SEQUENCES)
 
 
-def _table_facts(con: duckdb.DuckDBPyConnection, final: str, report: Report) -> None:
+def _table_facts(
+    con: duckdb.DuckDBPyConnection, final: str, report: Report, ingested_by_source: dict[str, Counter[str]]
+) -> None:
     """Category shares (paper Table 6) and pairs kept per source database (paper Table 4)."""
     total = _count(con, final) or 1
+    kept_by_source = _source_counts(con, final)
     for prefix in ("rna", "protein"):
         shares = con.sql(
             f"SELECT {prefix}_category, count(*) FROM {final} GROUP BY 1 ORDER BY 2 DESC, 1"
@@ -268,12 +312,7 @@ def _table_facts(con: duckdb.DuckDBPyConnection, final: str, report: Report) -> 
         report.facts[f"{prefix} category shares"] = {
             str(cat): {"pairs": n, "share": round(n / total, 4)} for cat, n in shares
         }
-        before: Counter[str] = Counter()
-        after: Counter[str] = Counter()
-        for raw_id, n in con.sql(f"SELECT {prefix}_source_id, count(*) FROM s1 GROUP BY 1").fetchall():
-            before[source_database(raw_id)] += n
-        for raw_id, n in con.sql(f"SELECT {prefix}_source_id, count(*) FROM {final} GROUP BY 1").fetchall():
-            after[source_database(raw_id)] += n
+        before, after = ingested_by_source[prefix], kept_by_source[prefix]
         report.facts[f"{prefix} pairs kept by source database"] = {
             db: {"ingested": before[db], "kept": after[db], "rate": round(after[db] / before[db], 4)}
             for db in sorted(before)

@@ -251,13 +251,14 @@ def _embedding_lines(sample: dict[str, dict[str, float]]) -> list[str]:
             f"- {molecule}: {s['sample_sequences']:,} sequences at 640-d float16 took {s['sample_bytes']:,.0f} B "
             f"({s['bytes_per_1000_sequences'] / 1e6:,.1f} MB per 1,000 sequences, {s['bytes_per_residue']:,.0f} B "
             f"per residue); all {s['all_sequences']:,} sequences ({s['all_residues']:,} residues) -> "
-            f"**{s['extrapolated_bytes'] / 1e9:,.2f} GB** (embed folder; publish writes about the same again)")
+            f"**{s['extrapolated_bytes'] / 1e9:,.2f} GB** (embed folder; publish hard-links these shards)")
     if sample:
         lines.append("- sample embeddings: Gaussian float16 through the builder's embeddings_table / "
                      "write_parquet_atomic (a model's output is about as incompressible)")
     total = sum(s["extrapolated_bytes"] for s in sample.values())
     if sample:
-        lines.append(f"- both molecules: **{total / 1e9:,.2f} GB** per copy (embed stage), x2 with the published copy")
+        lines.append(f"- both molecules: **{total / 1e9:,.2f} GB** (embed stage); publish hard-links the shards, so "
+                     "the dataset folder adds no second copy on the same file system (x2 only where it must copy)")
     return lines
 
 

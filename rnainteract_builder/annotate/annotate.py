@@ -74,6 +74,10 @@ class AnnotateConfig:
     rna_cluster_identity: float = 0.5
     protein_cluster_identity: float = 0.5
     cluster_tool: str = "mmseqs"
+    #: RNA pseudo-families with MMseqs2: ``linkage`` (no pair at >= the identity split apart; the default)
+    #: or ``greedy`` (``mmseqs easy-cluster``, as before); see :mod:`rnainteract_builder.contract.clusters`.
+    #: CD-HIT always clusters greedily; proteins use the tool's greedy clustering.
+    rna_cluster_method: str = "linkage"
     threads: int = 1
     work_dir: Path | None = None  # cmscan chunk outputs (resumable); a temporary folder when absent
 
@@ -138,14 +142,14 @@ def _cluster_labels(
 ) -> dict[str, Label]:
     if not sequences:
         return {}
+    method = config.rna_cluster_method if molecule == "rna" and config.cluster_tool == "mmseqs" else "greedy"
     reps = cluster_sequences(
-        sequences, molecule, identity=identity, tool=config.cluster_tool, threads=config.threads
-    )  # type: ignore[arg-type]
+        sequences, molecule, identity=identity, tool=config.cluster_tool, threads=config.threads,  # type: ignore[arg-type]
+        method=method,  # type: ignore[arg-type]
+    )
+    detail = f"{config.cluster_tool} {identity:g}" + (" linkage" if method == "linkage" else "")
     return {
-        seq_id: Label(
-            f"{CLUSTER_PREFIX}{rep}", None, SOURCE_CLUSTER, detail=f"{config.cluster_tool} {identity:g}"
-        )
-        for seq_id, rep in reps.items()
+        seq_id: Label(f"{CLUSTER_PREFIX}{rep}", None, SOURCE_CLUSTER, detail=detail) for seq_id, rep in reps.items()
     }
 
 

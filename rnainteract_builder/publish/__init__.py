@@ -6,13 +6,16 @@ Reads (layout of the build directory):
   - kind ``family`` becomes the default config ``interactions``, any other kind ``interactions_<kind>``;
 * ``external/<name>/`` pairs folders (optional) - published as ``rpi2825`` or ``benchmarks_<name>``
   with one ``test`` split;
-* ``embeddings/<model>/`` embed-stage folders (optional) - ``<molecule>_embeddings_<model>``.
+* ``embeddings/<model>/`` embed-stage folders (optional) - ``<molecule>_embeddings_<model>``: when every
+  sequence they hold is published, the embed stage's shards themselves, hard-linked (copied where the file
+  system has no hard links) instead of a second copy of tens of GB; else rewritten without the others.
 
 Writes one folder: per config ``<config>/<split>-0000k-of-0000n.parquet`` shards of about
 ``shard_bytes``, ``rna_sequences`` / ``protein_sequences`` (one row per unique sequence used anywhere),
 ``manifest.json`` (version, checksums of every input and output file, versions, parameters, seeds,
 counts) and ``README.md`` rendered by :mod:`dataset_card`. Every Parquet file also carries its
-``datasets`` features in its schema metadata, so ``label`` is a ClassLabel for any reader.
+``datasets`` features in its schema metadata, so ``label`` is a ClassLabel for any reader (hard-linked
+embedding shards excepted: their features are their Arrow types, and the card lists them too).
 
 Nothing depends on the clock or on file order on disk, so the same build gives the same bytes.
 """
@@ -46,7 +49,13 @@ from rnainteract_builder.publish.config import (
 )
 from rnainteract_builder.publish.inputs import discover_configs, published_sequences
 from rnainteract_builder.publish.manifest import _read_json, manifest_dict, write_manifest
-from rnainteract_builder.publish.shards import _table_batches, embedding_batches, write_split_shards
+from rnainteract_builder.publish.shards import (
+    _table_batches,
+    embedding_batches,
+    link_shards,
+    whole_shards,
+    write_split_shards,
+)
 
 __all__ = ["DEFAULT_CONFIG", "PublishConfig", "PublishResult", "run_publish"]
 
@@ -114,10 +123,22 @@ def write_embeddings(config: PublishConfig, folder: Path, sequences: dict[str, p
     name = f"{molecule}_embeddings_{manifest['model']}"
     target = embeddings_features(dim).arrow_schema
     target = pa.schema([f.with_nullable(True) for f in target], metadata=target.metadata)
-    batches = embedding_batches(folder, sequences[molecule].column("id").combine_chunks(), dim, inputs, report, name)
-    if config.progress:
-        batches = tqdm(batches, desc=f"publish {name}", unit="batch")
-    paths, size = write_split_shards(batches, target, config.out_dir / name, "train", config.shard_bytes)
+    keep_ids = sequences[molecule].column("id").combine_chunks()
+    shards = sorted(folder.glob("shard-*.parquet"))
+    if whole_shards(shards, keep_ids, target):
+        inputs.extend(shards)
+        paths, size, copied = link_shards(shards, config.out_dir / name, "train")
+        report.step(f"{name} rows", sum(pq.ParquetFile(p).metadata.num_rows for p in paths))
+        report.facts[f"{name} files"] = (
+            f"the embed stage's {len(paths)} shard(s) as they are: "
+            + (f"{copied} copied (no hard links on this file system)" if copied else "hard-linked, not copied")
+        )
+    else:
+        batches = embedding_batches(folder, keep_ids, dim, inputs, report, name)
+        if config.progress:
+            batches = tqdm(batches, desc=f"publish {name}", unit="batch")
+        paths, size = write_split_shards(batches, target, config.out_dir / name, "train", config.shard_bytes)
+        report.facts[f"{name} files"] = "rewritten: the embed stage's shards hold sequences that are not published"
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
     published.add(name, embeddings_features(dim), "train", paths, size, rows)
     not_embedded = sequences[molecule].num_rows - rows

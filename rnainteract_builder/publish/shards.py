@@ -1,8 +1,11 @@
-"""Writing published tables as ``<split>-0000k-of-0000n.parquet`` shards of about a given size."""
+"""Writing published tables as ``<split>-0000k-of-0000n.parquet`` shards of about a given size, and
+publishing an embed-stage folder's shards as they are (hard links) when every row of them is published."""
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -11,9 +14,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from rnainteract_builder.contract.errors import InputError
-from rnainteract_builder.contract.io import PARQUET_OPTIONS
+from rnainteract_builder.contract.io import PARQUET_OPTIONS, temporary_path
 from rnainteract_builder.contract.report import Report
 from rnainteract_builder.publish.config import embeddings_features, with_features
+
+log = logging.getLogger(__name__)
 
 
 def shard_batches(batches: Iterable[pa.RecordBatch], shard_bytes: int) -> Iterator[list[pa.RecordBatch]]:
@@ -96,3 +101,48 @@ def embedding_batches(
     report.step(f"{config_name} rows", seen)
 
 
+
+
+def whole_shards(shards: list[Path], keep_ids: pa.Array, target: pa.Schema) -> bool:
+    """True when every row of every shard is published and the shards have the published columns and types,
+    so the files can be published as they are. Reads only the ``id`` column."""
+    if not shards:
+        return False
+    for path in shards:
+        try:
+            schema = pq.read_schema(path)
+            ids = pq.read_table(path, columns=["id"]).column("id")
+        except (pa.ArrowInvalid, OSError, KeyError) as err:
+            raise InputError(f"{path}: not a readable Parquet file ({err})") from err
+        if schema.names != target.names or any(schema.field(n).type != target.field(n).type for n in target.names):
+            return False
+        if not pc.all(pc.is_in(ids, keep_ids)).as_py():
+            return False
+    return True
+
+
+def link_shards(shards: list[Path], directory: Path, split: str) -> tuple[list[Path], int, int]:
+    """Publish ``shards`` as ``<split>-0000k-of-0000n.parquet``: hard links where the file system allows
+    (no second copy of tens of GB), else copies. Each is made under a temporary name and renamed into place,
+    and both stages only ever write files by rename, so a later write to either folder replaces that
+    folder's file and never changes the other's. Returns the files, their Arrow size (from the Parquet
+    metadata) and how many had to be copied."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob(f"{split}-*.parquet"):
+        old.unlink()
+    final, copied, size = [], 0, 0
+    for index, source in enumerate(shards):
+        path = directory / f"{split}-{index:05d}-of-{len(shards):05d}.parquet"
+        tmp = temporary_path(path)
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(source, tmp)
+        except OSError as err:  # another file system, or one without hard links
+            log.info("%s: cannot hard-link (%s); copying", source, err)
+            shutil.copyfile(source, tmp)
+            copied += 1
+        os.replace(tmp, path)
+        metadata = pq.ParquetFile(path).metadata
+        size += sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+        final.append(path)
+    return final, size, copied

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from rnainteract_builder.contract.errors import InputError
-from rnainteract_builder.contract.sequences import Molecule
+from rnainteract_builder.contract.sequences import PROTEIN_CANONICAL, RNA_CANONICAL, Molecule
 
 #: Default longest sequence a transcript / isoform choice aims for (the dataset's length cut-off).
 DEFAULT_MAX_LENGTH = 1024
@@ -24,12 +24,53 @@ class ResolverError(InputError):
 
 @dataclass(frozen=True)
 class Resolved:
-    """A sequence found for a raw id, with the record it came from (e.g. the chosen RefSeq accession)."""
+    """A sequence found for a raw id, with the record it came from (e.g. the chosen RefSeq accession).
+
+    ``sequence`` is ``None`` when it is longer than the length cut-off whatever the letter policy (see
+    :func:`without_long_sequence`); ``length`` then keeps its normalised length, so the drop is still
+    counted by reason downstream without holding the letters in memory.
+    """
 
     raw_id: str
-    sequence: str
+    sequence: str | None
     accession: str | None
     resolver: str
+    length: int | None = None
+
+
+_WHITESPACE = re.compile(r"\s+")
+_CANONICAL: dict[str, frozenset[str]] = {"rna": RNA_CANONICAL, "protein": PROTEIN_CANONICAL}
+
+
+def too_long_length(sequence: str, molecule: Molecule, max_length: int | None) -> int | None:
+    """The normalised length of ``sequence`` when the positives stage will drop it as too long under any
+    letter policy (only canonical letters, so no letter error comes first), else ``None``.
+
+    Mirrors :func:`rnainteract_builder.contract.sequences.normalise`: whitespace removed, upper case, T->U
+    for RNA, a protein's final ``*`` removed. Cheap for the common case (a short sequence is never copied).
+    """
+    if max_length is None or len(sequence) <= max_length:
+        return None
+    letters = _WHITESPACE.sub("", sequence).upper()
+    if molecule == "rna":
+        letters = letters.replace("T", "U")
+    elif letters.endswith("*"):
+        letters = letters[:-1]
+    if len(letters) <= max_length or not _CANONICAL[molecule].issuperset(letters):
+        return None
+    return len(letters)
+
+
+def without_long_sequence(resolved: Resolved, molecule: Molecule, max_length: int | None) -> Resolved:
+    """``resolved`` without its letters when they are too long to be used (see :func:`too_long_length`)."""
+    if resolved.sequence is None:
+        return resolved
+    length = too_long_length(resolved.sequence, molecule, max_length)
+    return resolved if length is None else replace(resolved, sequence=None, length=length)
+
+
+def shorten_all(found: Mapping[str, Resolved], molecule: Molecule, max_length: int | None) -> dict[str, Resolved]:
+    return {raw_id: without_long_sequence(hit, molecule, max_length) for raw_id, hit in found.items()}
 
 
 @dataclass(frozen=True)
@@ -100,10 +141,11 @@ class Unresolved:
 
 
 def resolve_all(
-    resolvers: Sequence[Resolver], raw_ids: Iterable[str], molecule: Molecule
+    resolvers: Sequence[Resolver], raw_ids: Iterable[str], molecule: Molecule, max_length: int | None = None
 ) -> tuple[dict[str, Resolved], dict[str, Unresolved]]:
     """Ask the resolvers in order (offline first, as configured); each id goes to the next resolver only
-    if the earlier ones did not find it.
+    if the earlier ones did not find it. Sequences too long for ``max_length`` keep only their length
+    (:func:`without_long_sequence`): at paper scale most NCBI genes have only transcripts over 1,024 nt.
 
     Unresolved reasons: ``no resolver for database <DB>`` or ``not found (<resolver names>)``.
     """
@@ -116,7 +158,7 @@ def resolve_all(
             continue
         for raw_id in mine:
             asked[raw_id].append(resolver.name)
-        found.update(resolver.resolve(mine, molecule))
+        found.update(shorten_all(resolver.resolve(mine, molecule), molecule, max_length))
         pending = [raw_id for raw_id in pending if raw_id not in found]
     missing: dict[str, Unresolved] = {}
     for raw_id in pending:

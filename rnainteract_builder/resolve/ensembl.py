@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from rnainteract_builder.contract.sequences import Molecule
 from rnainteract_builder.resolve.base import Candidate, ResolverError, choose_isoform
-from rnainteract_builder.resolve.online import OnlineResolver
+from rnainteract_builder.resolve.online import Fetched, OnlineResolver
 
 ENSEMBL_REST_URL = "https://rest.ensembl.org"
 
@@ -26,7 +26,7 @@ class EnsemblResolver(OnlineResolver):
     def valid_key(self, key: str) -> bool:
         return key.upper().startswith("ENS")
 
-    def fetch(self, keys: Sequence[str], molecule: Molecule) -> dict[str, tuple[str, str]]:
+    def fetch(self, keys: Sequence[str], molecule: Molecule) -> Fetched:
         seq_type = "cdna" if molecule == "rna" else "protein"
         response = self.client.request(
             "POST",
@@ -49,4 +49,4 @@ class EnsemblResolver(OnlineResolver):
             pick = choose_isoform((Candidate(i, len(s)) for i, s in seqs.items()), self.max_length)
             if pick is not None:
                 out[query] = (pick.accession, seqs[pick.accession])
-        return out
+        return Fetched.only_found(out)  # an unknown id is just absent, like one left out

@@ -70,7 +70,12 @@ class RetryPolicy:
 
 @dataclass
 class HttpClient:
-    """A requests session with a rate limit and retries; counts requests and retries (for reports/tests)."""
+    """requests sessions with a rate limit and retries; counts requests and retries (for reports/tests).
+
+    Safe to share between threads: each thread gets its own session (requests does not promise that one
+    session is thread-safe), while the rate limiter and the counters are shared, so the limit holds for
+    all of them together.
+    """
 
     rate: float
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -80,8 +85,17 @@ class HttpClient:
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.rate, sleep=self.sleep)
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self._local = threading.local()
+        self._count_lock = threading.Lock()
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's session (created on first use)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+        return session
 
     def _wait(self, state: RetryCallState) -> float:
         backoff = min(self.retry.initial_wait * 2 ** (state.attempt_number - 1), self.retry.max_wait)
@@ -90,7 +104,8 @@ class HttpClient:
         return max(backoff, min(retry_after, self.retry.max_wait))
 
     def _count_retry(self, state: RetryCallState) -> None:
-        self.retries += 1
+        with self._count_lock:
+            self.retries += 1
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         retrying = Retrying(
@@ -111,7 +126,8 @@ class HttpClient:
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         self.limiter.wait()
-        self.requests_sent += 1
+        with self._count_lock:
+            self.requests_sent += 1
         try:
             response = self.session.request(method, url, timeout=self.retry.timeout, **kwargs)
         except (requests.Timeout, requests.ConnectionError) as err:

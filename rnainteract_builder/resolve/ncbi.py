@@ -16,8 +16,9 @@ Gene mode for RNA (``gene_mode``):
   ``efetch`` per gene, and intervals longer than the length cut-off are fetched too (and later counted as
   too long) so the counts stay comparable with the transcript mode. Proteins always use RefSeq proteins.
 
-Rate limit: 3 requests/s, or 10/s with an API key in ``NCBI_API_KEY`` (NCBI's published limits);
-``NCBI_EMAIL`` is sent as ``email`` as NCBI asks.
+Rate limit: 3 requests/s, or 10/s with an API key in ``NCBI_API_KEY`` (NCBI's published limits), shared
+by ``workers`` batches in flight (default 4, or 10 with a key: enough to keep the limit busy at ~1 s of
+latency); ``NCBI_EMAIL`` is sent as ``email`` as NCBI asks.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from rnainteract_builder.contract.sequences import Molecule
 from rnainteract_builder.resolve.base import DEFAULT_MAX_LENGTH, Candidate, ResolverError, choose_isoform
 from rnainteract_builder.resolve.cache import ResolverCache
 from rnainteract_builder.resolve.http import HttpClient, RetryPolicy
-from rnainteract_builder.resolve.online import OnlineResolver
+from rnainteract_builder.resolve.online import DEFAULT_WORKERS, Fetched, OnlineResolver
 
 NCBI_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 _LINKS: dict[str, tuple[str, str]] = {
@@ -42,6 +43,8 @@ _LINKS: dict[str, tuple[str, str]] = {
     "protein": ("protein", "gene_protein_refseq"),
 }
 GeneMode = Literal["transcript", "interval"]
+#: Batches in flight with an API key (10 requests/s); without one, DEFAULT_WORKERS (4) for 3/s.
+KEYED_WORKERS = 10
 GENE_MODES: tuple[GeneMode, ...] = ("transcript", "interval")
 
 
@@ -62,6 +65,7 @@ class NCBIResolver(OnlineResolver):
         client: HttpClient | None = None,
         progress: bool = False,
         gene_mode: GeneMode = "transcript",
+        workers: int | None = None,
     ) -> None:
         if gene_mode not in GENE_MODES:
             raise InputError(f"ncbi gene_mode must be one of {', '.join(GENE_MODES)}, not {gene_mode!r}")
@@ -69,8 +73,10 @@ class NCBIResolver(OnlineResolver):
         self.api_key = api_key if api_key is not None else os.environ.get("NCBI_API_KEY") or None
         self.email = email if email is not None else os.environ.get("NCBI_EMAIL") or None
         rate = 10.0 if self.api_key else 3.0
+        # enough batches in flight to keep the rate busy at ~1 s latency
+        workers = workers or (KEYED_WORKERS if self.api_key else DEFAULT_WORKERS)
         client = client or HttpClient(rate=rate, retry=retry or RetryPolicy())
-        super().__init__(cache, base_url, client, max_length, batch_size, progress)
+        super().__init__(cache, base_url, client, max_length, batch_size, progress, workers)
 
     def valid_key(self, key: str) -> bool:
         return key.isdigit()
@@ -148,14 +154,16 @@ class NCBIResolver(OnlineResolver):
                 out[accession] = seq
         return out
 
-    def placements(self, genes: Sequence[str]) -> dict[str, tuple[str, int, int, int]]:
-        """gene id -> ``(chromosome accession, from, to, strand)`` (1-based, from <= to; strand 1 or 2)."""
+    def placements(self, genes: Sequence[str]) -> dict[str, tuple[str, int, int, int] | None]:
+        """gene id -> ``(chromosome accession, from, to, strand)`` (1-based, from <= to; strand 1 or 2), or
+        ``None`` for a gene NCBI lists without a placement; genes left out of the answer are left out."""
         result = self._json("esummary.fcgi", self._params(db="gene", id=",".join(genes), retmode="json"))
-        out: dict[str, tuple[str, int, int, int]] = {}
+        out: dict[str, tuple[str, int, int, int] | None] = {}
         for uid in result.get("result", {}).get("uids", []):
             info = result["result"].get(str(uid), {}).get("genomicinfo") or []
             first = next((i for i in info if i.get("chraccver") and "chrstart" in i and "chrstop" in i), None)
             if first is None:
+                out[str(uid)] = None
                 continue
             start, stop = int(first["chrstart"]), int(first["chrstop"])
             low, high = sorted((start, stop))
@@ -169,16 +177,23 @@ class NCBIResolver(OnlineResolver):
         records = list(SimpleFastaParser(io.StringIO(text)))
         return records[0][1] if records and records[0][1] else None
 
-    def fetch_intervals(self, genes: Sequence[str]) -> dict[str, tuple[str, str]]:
-        out: dict[str, tuple[str, str]] = {}
-        for gene, (accession, low, high, strand) in sorted(self.placements(genes).items()):
+    def fetch_intervals(self, genes: Sequence[str]) -> Fetched:
+        placements = self.placements(genes)
+        found: dict[str, tuple[str, str]] = {}
+        for gene, place in sorted(placements.items()):
+            if place is None:
+                continue
+            accession, low, high, strand = place
             sequence = self.interval_sequence(accession, low, high, strand)
             if sequence:
                 where = f"{low}-{high}" if strand == 1 else f"c{high}-{low}"
-                out[gene] = (f"{accession}:{where}", sequence)
-        return out
+                found[gene] = (f"{accession}:{where}", sequence)
+        # answered: found, or listed by NCBI without a placement (an empty interval is asked again)
+        return Fetched(found, set(found) | {gene for gene, place in placements.items() if place is None})
 
-    def fetch(self, keys: Sequence[str], molecule: Molecule) -> dict[str, tuple[str, str]]:
+    def fetch(self, keys: Sequence[str], molecule: Molecule) -> Fetched:
+        """One batch of genes. A gene in elink's answer without any RefSeq link is definitively not found
+        (answered); a gene left out of the answer, or whose records did not come back, is not."""
         if self._interval(molecule):
             return self.fetch_intervals(keys)
         links = self.links(keys, molecule)
@@ -191,8 +206,9 @@ class NCBIResolver(OnlineResolver):
                 uid = next(u for u, c in candidates.items() if c == pick)
                 chosen[gene] = (uid, pick)
         fetched = self.sequences(sorted({uid for uid, _ in chosen.values()}), molecule)
-        return {
+        found = {
             gene: (cand.accession, fetched[cand.accession])
             for gene, (_, cand) in chosen.items()
             if cand.accession in fetched
         }
+        return Fetched(found, set(found) | {gene for gene, uids in links.items() if not uids})

@@ -6,8 +6,10 @@ Each source is a mapping with ``kind`` and kind-specific keys::
     - {kind: fasta, path: rna.fa, prefix: null}   # header = raw id (or id without prefix); .gz / .zip too
     - {kind: mirbase, path: miRNA.dat}
     - {kind: noncode, path: NONCODEv6_human.fa.zip}   # NONCODE's download as it is (.fa, .gz or .zip)
-    - {kind: ncbi, base_url: ..., email: ..., api_key: ..., gene_mode: transcript}
-      # api_key default: $NCBI_API_KEY; gene_mode transcript (RefSeq RNA) or interval (the paper's)
+    - {kind: ncbi, base_url: ..., email: ..., api_key: ..., gene_mode: transcript, workers: 4}
+      # api_key default: $NCBI_API_KEY; gene_mode transcript (RefSeq RNA) or interval (the paper's);
+      # workers: batches in flight at once, all under the one rate limit (3/s, 10/s with a key);
+      # default 4 (NCBI with a key: 10)
     - {kind: uniprot, base_url: ...}
     - {kind: ensembl, base_url: ...}
 
@@ -37,9 +39,9 @@ _ALLOWED_KEYS = {
     "fasta": {"path", "prefix"},
     "mirbase": {"path", "prefix"},
     "noncode": {"path", "prefix"},
-    "ncbi": {"base_url", "email", "api_key", "batch_size", "rate", "gene_mode"},
-    "uniprot": {"base_url", "batch_size", "rate"},
-    "ensembl": {"base_url", "batch_size", "rate"},
+    "ncbi": {"base_url", "email", "api_key", "batch_size", "rate", "gene_mode", "workers"},
+    "uniprot": {"base_url", "batch_size", "rate", "workers"},
+    "ensembl": {"base_url", "batch_size", "rate", "workers"},
 }
 
 
@@ -84,19 +86,30 @@ def build_resolvers(
     return resolvers, cache
 
 
+def _workers(kind: str, spec: Mapping[str, Any]) -> int | None:
+    """``workers`` of an online source; ``None`` = the resolver's default (NCBI: 4, or 10 with an API key)."""
+    workers = spec.get("workers")
+    if workers is None:
+        return None
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise InputError(f"resolve source {kind}: workers must be a whole number >= 1, not {workers!r}")
+    return workers
+
+
 def _online(
     kind: str, spec: Mapping[str, Any], cache: ResolverCache, max_length: int | None, retry: RetryPolicy,
     progress: bool,
 ) -> Resolver:
     batch_size = spec.get("batch_size")
+    workers = _workers(kind, spec)
     if kind == "ncbi":
         api_key = spec.get("api_key")
         client = HttpClient(rate=float(spec["rate"]), retry=retry) if spec.get("rate") else None
         return NCBIResolver(
             cache, spec.get("base_url") or NCBI_EUTILS_URL, api_key=api_key, email=spec.get("email"),
             max_length=max_length, batch_size=batch_size, retry=retry, client=client, progress=progress,
-            gene_mode=spec.get("gene_mode") or "transcript",
+            gene_mode=spec.get("gene_mode") or "transcript", workers=workers,
         )
     cls, url = (UniProtResolver, UNIPROT_REST_URL) if kind == "uniprot" else (EnsemblResolver, ENSEMBL_REST_URL)
     client = HttpClient(rate=float(spec.get("rate") or cls.default_rate), retry=retry)
-    return cls(cache, spec.get("base_url") or url, client, max_length, batch_size, progress)
+    return cls(cache, spec.get("base_url") or url, client, max_length, batch_size, progress, workers)

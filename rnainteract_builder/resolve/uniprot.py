@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 
 from rnainteract_builder.contract.sequences import Molecule
-from rnainteract_builder.resolve.online import OnlineResolver
+from rnainteract_builder.resolve.online import Fetched, OnlineResolver
 
 log = logging.getLogger(__name__)
 
@@ -54,21 +54,24 @@ class UniProtResolver(OnlineResolver):
             out[parts[1] if len(parts) >= 2 else parts[0]] = seq
         return out
 
-    def fetch(self, keys: Sequence[str], molecule: Molecule) -> dict[str, tuple[str, str]]:
+    def fetch(self, keys: Sequence[str], molecule: Molecule) -> Fetched:
+        """An accession absent from a batch's answer may be unknown or left out; asked alone, its answer is
+        definitive (answered)."""
         if molecule != "protein":
-            return {}
+            return Fetched(answered=set(keys))
         entries = self.entries(keys)
         out = {key: (key, entries[key]) for key in keys if key in entries}
         missing = [key for key in keys if key not in out]
+        alone = set(keys) if len(keys) == 1 else set()
         if not missing or not set(entries) - set(keys):
-            return out
+            return Fetched(out, set(out) | alone)
         # Some entries came under other (primary) accessions: map them back by asking the missing ids alone.
         answers = {keys[0]: entries} if len(keys) == 1 else {key: self.entries([key]) for key in missing}
-        for key, alone in answers.items():
-            if len(alone) == 1:
-                ((primary, seq),) = alone.items()
+        for key, answer in answers.items():
+            if len(answer) == 1:
+                ((primary, seq),) = answer.items()
                 out[key] = (primary, seq)
-            elif len(alone) > 1:
+            elif len(answer) > 1:
                 log.info("uniprot: %s answers with %d entries (%s); left unresolved (a demerged accession)",
-                         key, len(alone), ", ".join(sorted(alone)))
-        return out
+                         key, len(answer), ", ".join(sorted(answer)))
+        return Fetched(out, set(out) | set(answers))

@@ -48,6 +48,10 @@ class FakeWorld:
     delay: float = 0.0
     requests: Counter[str] = field(default_factory=Counter)
     asked_genes: list[str] = field(default_factory=list)
+    #: arrival time (time.monotonic) of every request, and the most requests ever in flight at once
+    arrivals: list[float] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def records(self, db: str) -> dict[str, Transcript]:
@@ -90,6 +94,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle()
 
     def _handle(self) -> None:
+        world = self.world
+        with world.lock:
+            world.arrivals.append(time.monotonic())
+            world.in_flight += 1
+            world.max_in_flight = max(world.max_in_flight, world.in_flight)
+        try:
+            self._answer()
+        finally:
+            with world.lock:
+                world.in_flight -= 1
+
+    def _answer(self) -> None:
         world = self.world
         params = self._params()
         endpoint = urlparse(self.path).path.rsplit("/", 1)[-1]

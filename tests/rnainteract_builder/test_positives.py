@@ -40,8 +40,8 @@ def _ingested(pairs: list[tuple[str, str, str, float]]) -> pa.Table:
 
 
 def _resolved(seqs: dict[str, str | None]) -> pa.Table:
-    rows = [(k, v, k if v else None, "table" if v else None, RESOLVED if v else "not found (table)")
-            for k, v in sorted(seqs.items())]
+    rows = [(k, v, k if v else None, "table" if v else None, RESOLVED if v else "not found (table)",
+             len(v) if v else None) for k, v in sorted(seqs.items())]
     return pa.Table.from_pylist([dict(zip(RESOLVED_SCHEMA.names, r, strict=True)) for r in rows], schema=RESOLVED_SCHEMA)
 
 
@@ -150,9 +150,10 @@ def test_resolved_rows_are_read_batch_by_batch_in_order() -> None:
     """Normalisation reads the resolved table in batches (memory at paper scale); rows and order stay."""
     table = pa.table(
         {"raw_id": [f"NCBI:{i}" for i in range(7)], "sequence": ["ACGU" * i or None for i in range(7)],
-         "accession": [None] * 7, "resolver": ["t"] * 7, "status": [RESOLVED] * 6 + ["not found (t)"]},
+         "accession": [None] * 7, "resolver": ["t"] * 7, "status": [RESOLVED] * 6 + ["not found (t)"],
+         "length": [4 * i for i in range(6)] + [None]},
         schema=RESOLVED_SCHEMA,
     )
-    expected = list(zip(*(table.column(c).to_pylist() for c in ("raw_id", "sequence", "accession", "status")),
-                        strict=True))
+    expected = list(zip(*(table.column(c).to_pylist()
+                          for c in ("raw_id", "sequence", "accession", "status", "length")), strict=True))
     assert list(_resolved_rows(table, batch_rows=3)) == expected

@@ -33,6 +33,11 @@ class Config:
     rna_cluster_identity: float = field(default=0.5, metadata=HELP("Identity for RNA pseudo-families."))
     protein_cluster_identity: float = field(default=0.5, metadata=HELP("Identity for protein pseudo-clans."))
     cluster_tool: Literal["mmseqs", "cd-hit"] = field(default="mmseqs", metadata=HELP("Clustering tool."))
+    rna_cluster_method: Literal["linkage", "greedy"] = field(
+        default="linkage",
+        metadata=HELP("RNA pseudo-families with mmseqs: linkage (no pair at >= the identity split apart) or "
+                      "greedy (mmseqs easy-cluster); cd-hit is always greedy."),
+    )  # fmt: skip
     threads: int = field(default=1, metadata=HELP("Parallel cmscan chunks / hmmscan and clustering threads."))
 
 

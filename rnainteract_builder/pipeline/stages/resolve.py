@@ -25,7 +25,11 @@ class Config:
                       "{kind: ncbi|uniprot|ensembl[, base_url: ...]}; NCBI_API_KEY / NCBI_EMAIL are read."),
     )  # fmt: skip
     cache: Path | None = field(default=None, metadata=HELP("SQLite cache (default <build>/resolve/cache.sqlite)."))
-    max_length: int = field(default=1024, metadata=HELP("Length cut-off used to choose one transcript / isoform."))
+    max_length: int = field(
+        default=1024,
+        metadata=HELP("Length cut-off used to choose one transcript / isoform; longer sequences keep only their "
+                      "length (positives.max_length may not exceed it)."),
+    )  # fmt: skip
     retry: RetryPolicy = field(default_factory=RetryPolicy, metadata=HELP("Attempts and back-off of web requests."))
 
 
@@ -46,7 +50,7 @@ def run(ctx: BuildContext, config: Config) -> Report:
     )
     report = Report("resolve sequences")
     try:
-        resolve_stage(ctx.build_dir / ingest.OUTPUT, stage_dir, resolvers, report)
+        resolve_stage(ctx.build_dir / ingest.OUTPUT, stage_dir, resolvers, report, config.max_length)
     finally:
         for resolver in resolvers:
             resolver.close()

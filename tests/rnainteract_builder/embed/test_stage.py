@@ -223,3 +223,26 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
     assert len(err) == 1 and "nope.parquet: no such Parquet file" in err[0]
     code = cli_main(["embed", str(tmp_path / "nope.parquet"), "-o", str(tmp_path / "o"), "--dtype", "fp8"])
     assert code == 2
+
+
+def test_a_shard_is_written_row_group_by_row_group_with_the_same_rows(tmp_path, monkeypatch):
+    """Memory is bounded by the row group, not the shard: small row groups give the same rows and ids."""
+    import rnainteract_builder.embed.stage as stage
+
+    inputs = _sequence_table(tmp_path / "rna.parquet", "rna", 40, longest=30)
+    config = EmbedConfig([inputs], tmp_path / "whole", model="random", molecule="rna", dim=8, progress=False)
+    whole = run_embed(config)
+    monkeypatch.setattr(stage, "ROW_GROUP_RESIDUES", 50)
+    grouped = run_embed(EmbedConfig([inputs], tmp_path / "grouped", model="random", molecule="rna", dim=8,
+                                    progress=False))
+    assert len(whole.shards) == len(grouped.shards) == 1
+    assert pq.ParquetFile(whole.shards[0]).num_row_groups == 1
+    groups = pq.ParquetFile(grouped.shards[0])
+    assert groups.num_row_groups > 3
+    sizes = [sum(groups.read_row_group(i).column("length").to_pylist()) for i in range(groups.num_row_groups)]
+    assert all(size <= 50 + 30 for size in sizes)  # about 50 residues each (one sequence may overshoot)
+    a, b = pq.read_table(whole.shards[0]), pq.read_table(grouped.shards[0])
+    assert a.column("id").equals(b.column("id")) and a.column("embedding").equals(b.column("embedding"))
+    assert pq.read_schema(grouped.shards[0]).metadata == pq.read_schema(whole.shards[0]).metadata
+    assert run_embed(EmbedConfig([inputs], tmp_path / "grouped", model="random", molecule="rna", dim=8,
+                                 progress=False)).reused == 1  # the checks read it back row group by row group
