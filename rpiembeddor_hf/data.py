@@ -359,11 +359,13 @@ def ablation_store(
 
 @dataclass
 class EmbeddingSource:
-    """Where one molecule's embeddings come from: stored Parquet files, or an ablation over sequences."""
+    """Where one molecule's embeddings come from: stored Parquet files, or a weight-free embedder over
+    sequences (``options``: its keyword arguments, e.g. ``{"window": 5}`` of ``kmer-context``)."""
 
     kind: str = "stored"
     paths: Sequence[PathLike] = ()
     sequences: PathLike | None = None
+    options: dict | None = None
 
     def open(
         self, molecule: str, data_dir: PathLike | None, ids: Sequence[str], seed: int = 0
@@ -374,7 +376,8 @@ class EmbeddingSource:
             )
         if self.kind != "stored":
             return ablation_store(
-                sequence_table(data_dir, molecule, self.sequences), molecule, self.kind, ids, seed
+                sequence_table(data_dir, molecule, self.sequences), molecule, self.kind, ids, seed,
+                self.options,
             )
         if not self.paths:
             raise InputError(f"no {molecule} embeddings given: pass --{molecule}-embeddings (file or folder)")
