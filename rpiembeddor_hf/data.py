@@ -112,6 +112,11 @@ class EmbeddedPairDataset(torch.utils.data.Dataset):
                     "use the embeddings the model was trained on"
                 )
 
+    def embedder_options(self, molecule: str) -> dict | None:
+        """Options of the weight-free embedder that computed ``molecule``'s inputs (None: its defaults, or
+        stored embeddings); training records them in the model config (``<molecule>_embedding_options``)."""
+        return embedder_options_of(self.rna_store if molecule == "rna" else self.protein_store)
+
     def __len__(self) -> int:
         return len(self.pair_ids)
 
@@ -354,7 +359,16 @@ def ablation_store(
         ],
         schema=embeddings_schema(embedder.dim),
     )
-    return EmbeddingStore.from_table(out, name=f"{kind} {molecule} embeddings")
+    store = EmbeddingStore.from_table(out, name=f"{kind} {molecule} embeddings")
+    store.embedder_options = dict(options) if options else None  # type: ignore[attr-defined]
+    return store
+
+
+def embedder_options_of(store: EmbeddingStore) -> dict | None:
+    """The options of the weight-free embedder that computed ``store`` (:func:`ablation_store`; None for its
+    defaults and for stored embeddings): a model trained on it records them in its config, so prediction
+    and evaluation rebuild the same embedder."""
+    return getattr(store, "embedder_options", None)
 
 
 @dataclass

@@ -91,6 +91,8 @@ class RPIembeddorMethod(PairClassifier):
                                          protein_embedding_dim=train.protein_store.dim,
                                          rna_embedding_model=kinds["rna"],
                                          protein_embedding_model=kinds["protein"],
+                                         rna_embedding_options=train.embedder_options("rna"),
+                                         protein_embedding_options=train.embedder_options("protein"),
                                          **dict(self.model or {}))
         with tempfile.TemporaryDirectory(prefix="rpiembeddor-bench-") as tmp:
             config = TrainingConfig(output_dir=Path(tmp), epochs=self.epochs, batch_size=self.batch_size,

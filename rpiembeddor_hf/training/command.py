@@ -75,6 +75,16 @@ def _command_options(
     protein_embedding: Annotated[
         str, typer.Option(help="The same choices, for proteins.")
     ] = "stored",
+    rna_embedding_options: Annotated[
+        str | None,
+        typer.Option(
+            help="Options of the weight-free RNA embedder as JSON, e.g. '{\"window\": 5}' for kmer-context; "
+            "stored in the model config, so predict and evaluate rebuild the same embedder."
+        ),
+    ] = None,
+    protein_embedding_options: Annotated[
+        str | None, typer.Option(help="The same, for the weight-free protein embedder.")
+    ] = None,
     rna_sequences: Annotated[
         Path | None,
         typer.Option(
@@ -202,12 +212,19 @@ def _run(ctx: typer.Context, options: dict[str, Any]) -> None:
         options.update(_file_settings(ctx, data["config_file"]))
     training = {f.name: options.pop(f.name) for f in dataclasses.fields(TrainingConfig) if f.name in options}
     files = resolve_splits(data["data"], data["config_name"], data["train"], data["validation"], data["test"])
+    rna_source, protein_source = (
+        EmbeddingSource(
+            data[f"{m}_embedding"],
+            data[f"{m}_embeddings"] or (),
+            data[f"{m}_sequences"],
+            embedder_options(m, data[f"{m}_embedding"], data[f"{m}_embedding_options"]),
+        )
+        for m in ("rna", "protein")
+    )
     splits = load_pair_splits(
         files,
-        EmbeddingSource(data["rna_embedding"], data["rna_embeddings"] or (), data["rna_sequences"]),
-        EmbeddingSource(
-            data["protein_embedding"], data["protein_embeddings"] or (), data["protein_sequences"]
-        ),
+        rna_source,
+        protein_source,
         data["data"] if data["data"] is not None else files["train"][0].parent,
         max_length=training["max_length"],
         embedding_seed=data["embedding_seed"],
@@ -335,10 +352,28 @@ def _model_config(
             protein_embedding_dim=train.protein_store.dim,
             rna_embedding_model=_embedder_name(rna_source, train.rna_store),
             protein_embedding_model=_embedder_name(protein_source, train.protein_store),
+            rna_embedding_options=train.embedder_options("rna"),
+            protein_embedding_options=train.embedder_options("protein"),
             **options,
         )
     except ValueError as err:
         raise InputError(f"model settings: {err}") from None
+
+
+def embedder_options(molecule: str, kind: str, text: str | None) -> dict[str, Any] | None:
+    """``--<molecule>-embedding-options``: a JSON object of keyword arguments of a weight-free embedder."""
+    if text is None:
+        return None
+    option = f"--{molecule}-embedding-options"
+    if kind == "stored":
+        raise InputError(f"{option} applies to a weight-free --{molecule}-embedding (e.g. kmer-context), not stored")
+    try:
+        options = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"{option}: not valid JSON ({err.msg}): {text!r}") from None
+    if not isinstance(options, dict):
+        raise InputError(f"{option}: must be a JSON object such as '{{\"window\": 5}}', not {text!r}")
+    return options or None
 
 
 def _embedder_name(source: str, store: Any) -> str | None:
