@@ -43,7 +43,7 @@ def register_auto_classes() -> None:
     AutoModelForSequenceClassification.register(
         RPIembeddorConfig, RPIembeddorForSequenceClassification, exist_ok=True
     )
-    importlib.import_module("rpiembeddor_hf.predict.pipeline").register()  # the "rna-protein-interaction" task
+    importlib.import_module("rpiembeddor_hf.predict.pipeline").register()  # "rna-protein-interaction"
 
 
 def __getattr__(name: str) -> Any:

@@ -36,7 +36,8 @@ class ConfigField:
 
 FIELDS: tuple[ConfigField, ...] = (
     ConfigField(
-        "rna_embedding_dim", int, 640, "width of the per-residue RNA embeddings fed to the model (RNA-FM: 640).",
+        "rna_embedding_dim", int, 640,
+        "width of the per-residue RNA embeddings fed to the model (RNA-FM: 640).",
         option=False,
     ),
     ConfigField(
@@ -47,7 +48,9 @@ FIELDS: tuple[ConfigField, ...] = (
     ConfigField("num_attention_heads", int, 2, "heads of every self- and cross-attention."),
     ConfigField("num_layers", int, 1, "layers in each molecule's stack (the two stacks are symmetric)."),
     ConfigField("dim_feedforward", int, 20, "inner width of each layer's feed-forward block."),
-    ConfigField("dropout", float, 0.3, "dropout on attention weights, residual branches and the classifier head."),
+    ConfigField(
+        "dropout", float, 0.3, "dropout on attention weights, residual branches and the classifier head."
+    ),
     ConfigField(
         "pooling", str, "first",
         "``first`` (the first RNA position, as in the paper) or ``mean`` (masked mean over both molecules' "

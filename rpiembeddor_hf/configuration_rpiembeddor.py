@@ -27,9 +27,8 @@ def _check(values: dict[str, Any]) -> None:
     if values["pooling"] not in POOLING_MODES:
         raise ValueError(f"pooling must be one of {POOLING_MODES}, got {values['pooling']!r}")
     if values["positional_encoding"] not in POSITIONAL_ENCODINGS:
-        raise ValueError(
-            f"positional_encoding must be one of {POSITIONAL_ENCODINGS}, got {values['positional_encoding']!r}"
-        )
+        encoding = values["positional_encoding"]
+        raise ValueError(f"positional_encoding must be one of {POSITIONAL_ENCODINGS}, got {encoding!r}")
     d_model, heads = values["d_model"], values["num_attention_heads"]
     if d_model % heads:
         raise ValueError(f"d_model ({d_model}) must be divisible by num_attention_heads ({heads})")

@@ -17,7 +17,9 @@ from rnainteract_builder.contract.errors import InputError
 log = logging.getLogger("rpiembeddor_hf.evaluation")
 
 
-def model_source(config: Any, molecule: str, kind: str, stored: list[Path] | None, sequences: Path | None) -> Any:
+def model_source(
+    config: Any, molecule: str, kind: str, stored: list[Path] | None, sequences: Path | None
+) -> Any:
     """Where ``molecule``'s embeddings come from; a weight-free embedder the model was trained on is rebuilt
     with the options stored in its config (``<molecule>_embedding_options``), so a model trained on
     ``kmer-context`` with a non-default window is scored on the inputs it learned from."""

@@ -5,7 +5,9 @@ A sequence that cannot be used (empty, invalid characters, a non-standard letter
 letter policy, an id given twice with different sequences) does not stop the run: it becomes a
 :class:`MoleculeRecord` with an ``error``, the pairs that need it are reported as skipped with that
 reason, and every other pair is still scored. Problems that leave nothing to score (an empty FASTA file,
-a pairs file without the needed columns) raise :class:`InputError`.
+a pairs file without the needed columns) raise :class:`InputError`. Listed pairs are never held whole:
+:mod:`.pairs_file` reads them in chunks, here once to count them and to collect the molecules of
+sequence columns, and again for each later pass.
 """
 
 from __future__ import annotations
@@ -151,14 +153,14 @@ def _scan(listed: ListedPairs, letters: LetterPolicy) -> dict[str, dict[str, Mol
     records: dict[str, dict[str, MoleculeRecord]] = {
         mol: {} for mol, column in SEQUENCE_COLUMNS.items() if column in listed.columns
     }
-    digest = hashlib.sha256()
+    digest, where = hashlib.sha256(), "the pairs file"
     for chunk in listed.chunks():
         listed.count += len(chunk)
         chunk.hash_into(digest)
         for mol, found in records.items():
             for source_id, raw in zip(chunk.raw_ids[mol], chunk.sequences[mol] or (), strict=True):
                 if source_id is not None:
-                    _add(found, str(source_id), raw or "", mol, letters, "the pairs file")  # type: ignore[arg-type]
+                    _add(found, str(source_id), raw or "", mol, letters, where)  # type: ignore[arg-type]
     listed.digest = digest.hexdigest()
     if not listed.count:
         raise InputError(f"{listed.where}: the pairs file has no rows")

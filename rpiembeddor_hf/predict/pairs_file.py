@@ -73,7 +73,10 @@ def _joined(first: PairChunk, second: PairChunk) -> PairChunk:
         first.rna_ids + second.rna_ids,
         first.protein_ids + second.protein_ids,
         {m: ids + second.raw_ids[m] for m, ids in first.raw_ids.items()},
-        {m: None if s is None else s + second.sequences[m] for m, s in first.sequences.items()},  # type: ignore[operator]
+        {
+            m: None if s is None else s + second.sequences[m]  # type: ignore[operator]
+            for m, s in first.sequences.items()
+        },
     )
 
 

@@ -165,7 +165,9 @@ class Screen:
             resident=resident,
         )
 
-    def block(self, start: int, stop: int, progress: Progress = None, chunk: PairChunk | None = None) -> pa.Table:
+    def block(
+        self, start: int, stop: int, progress: Progress = None, chunk: PairChunk | None = None
+    ) -> pa.Table:
         """Output rows ``start:stop`` (with ``_row``; of a pairs file: the rows of ``chunk``), scored."""
         r, p = self.rows(start, stop, chunk)
         reason = self.reasons(r, p)
@@ -175,7 +177,9 @@ class Screen:
             probability[ok] = self._score(r[ok], p[ok], progress)
         return self._table(start, stop, r, p, reason, ok, probability, chunk)
 
-    def _ids(self, r: np.ndarray, p: np.ndarray, chunk: PairChunk | None) -> tuple[list[str], list[str], list[str]]:
+    def _ids(
+        self, r: np.ndarray, p: np.ndarray, chunk: PairChunk | None
+    ) -> tuple[list[str], list[str], list[str]]:
         if chunk is not None:
             return chunk.pair_ids, chunk.rna_ids, chunk.protein_ids
         rna_names = [self.rna.records[i].source_id for i in r.tolist()]

@@ -32,7 +32,8 @@ if typing.TYPE_CHECKING:
 
 #: ``--seeds 1 2 3``: Click options take one value, so the further seeds arrive as extra arguments.
 TRAIN_CONTEXT = {"allow_extra_args": True}
-#: Model-config fields that are not options: the data decides the widths and embedders, training the threshold.
+#: Model-config fields that are not options: the data decides the widths and embedders, training the
+#: threshold.
 NOT_MODEL_OPTIONS = frozenset(f.name for f in FIELDS if not f.option)
 #: Short option names of earlier releases, kept beside the generated ``--num-attention-heads`` etc.
 MODEL_OPTION_ALIASES = {"num_attention_heads": "--heads", "num_layers": "--layers"}
@@ -366,7 +367,9 @@ def embedder_options(molecule: str, kind: str, text: str | None) -> dict[str, An
         return None
     option = f"--{molecule}-embedding-options"
     if kind == "stored":
-        raise InputError(f"{option} applies to a weight-free --{molecule}-embedding (e.g. kmer-context), not stored")
+        raise InputError(
+            f"{option} applies to a weight-free --{molecule}-embedding (e.g. kmer-context), not stored"
+        )
     try:
         options = json.loads(text)
     except json.JSONDecodeError as err:
