@@ -43,7 +43,7 @@ def register_auto_classes() -> None:
     AutoModelForSequenceClassification.register(
         RPIembeddorConfig, RPIembeddorForSequenceClassification, exist_ok=True
     )
-    importlib.import_module("rpiembeddor_hf.predict")  # registers the "rna-protein-interaction" pipeline
+    importlib.import_module("rpiembeddor_hf.predict.pipeline").register()  # "rna-protein-interaction"
 
 
 def __getattr__(name: str) -> Any:

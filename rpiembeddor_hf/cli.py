@@ -20,7 +20,7 @@ COMMANDS = {
         context_settings={"allow_extra_args": True},
     ),
     "evaluate": LazyCommand(
-        "rpiembeddor_hf.evaluation:evaluate_command",
+        "rpiembeddor_hf.evaluation_cli:evaluate_command",
         "Score a split or an imported benchmark: metrics with trivial baselines, ROC/PR PNGs, JSON + Markdown.",
     ),
     "predict": LazyCommand(

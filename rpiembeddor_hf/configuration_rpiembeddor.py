@@ -2,130 +2,80 @@
 
 The defaults reproduce the paper (Matus et al.): RNA-FM and ESM-2 150M inputs (640 + 640), ``d_model`` 256,
 2 heads, 1 encoder layer, ``dim_feedforward`` 20, dropout 0.3, ``first``-position pooling, which gives
-1,447,209 parameters. This file imports only transformers so it can travel with the weights as Hub remote code.
+1,447,209 parameters. The fields (name, type, default, help) are declared once in
+:mod:`.configuration_fields`, which ``rpiembeddor train`` reads without importing transformers. This file
+imports only transformers and that file so both can travel with the weights as Hub remote code.
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
+from typing import Any
 
 from transformers import PretrainedConfig
 
-POOLING_MODES = ("first", "mean")
+from .configuration_fields import DEFAULTS, FIELDS, POOLING_MODES, POSITIONAL_ENCODINGS, args_section
+
 #: Saved models carry this task's pipeline as remote code (``custom_pipelines`` in config.json).
 PIPELINE_TASK = "rna-protein-interaction"
-POSITIONAL_ENCODINGS = ("none", "sinusoidal")
+__all__ = ["PIPELINE_TASK", "POOLING_MODES", "POSITIONAL_ENCODINGS", "RPIembeddorConfig"]
+
+
+def _check(values: dict[str, Any]) -> None:
+    """Refuse settings the model cannot be built with, naming the field."""
+    if values["pooling"] not in POOLING_MODES:
+        raise ValueError(f"pooling must be one of {POOLING_MODES}, got {values['pooling']!r}")
+    if values["positional_encoding"] not in POSITIONAL_ENCODINGS:
+        encoding = values["positional_encoding"]
+        raise ValueError(f"positional_encoding must be one of {POSITIONAL_ENCODINGS}, got {encoding!r}")
+    d_model, heads = values["d_model"], values["num_attention_heads"]
+    if d_model % heads:
+        raise ValueError(f"d_model ({d_model}) must be divisible by num_attention_heads ({heads})")
+    if d_model < 4:
+        raise ValueError(f"d_model must be at least 4 (the head narrows it to d/2 and d/4), got {d_model}")
+    for name in ("rna_embedding_dim", "protein_embedding_dim", "num_layers", "dim_feedforward"):
+        if values[name] < 1:
+            raise ValueError(f"{name} must be positive, got {values[name]}")
+    if not 0.0 <= values["dropout"] < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {values['dropout']}")
+    if not 0.0 <= values["threshold"] <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {values['threshold']}")
+    for name in ("rna_embedding_options", "protein_embedding_options"):
+        if values[name] is not None and not isinstance(values[name], dict):
+            raise ValueError(f"{name} must be a mapping of embedder options or None, got {values[name]!r}")
 
 
 class RPIembeddorConfig(PretrainedConfig):
-    """Hyper-parameters of :class:`RPIembeddorModel`.
-
-    Args:
-        rna_embedding_dim: width of the per-residue RNA embeddings fed to the model (RNA-FM: 640).
-        protein_embedding_dim: width of the per-residue protein embeddings (ESM-2 150M: 640).
-        d_model: width of the shared hidden space both molecules are projected into.
-        num_attention_heads: heads of every self- and cross-attention.
-        num_layers: layers in each molecule's stack (the two stacks are symmetric).
-        dim_feedforward: inner width of each layer's feed-forward block.
-        dropout: dropout on attention weights, residual branches and the classifier head.
-        pooling: ``first`` (the first RNA position, as in the paper) or ``mean`` (masked mean over both
-            molecules' positions).
-        normalize_cross_attention_memory: fidelity switch, default ``False`` (the paper's description). When
-            ``True`` every cross-attention normalises the *other* molecule's sequence with its own LayerNorm
-            before using it as keys and values, as code built on ``torch.nn.TransformerDecoder`` does with
-            its memory (the encoder's final norm); the authors' code lineage does this. Adds 2 x d_model
-            parameters per layer and stack: 1,448,233 with the other defaults.
-        classifier_dropout: fidelity switch, default ``True``: dropout (``dropout``) between the layers of the
-            MLP head, as in the paper's head. ``False`` drops it there (attention and residual dropout stay).
-            No parameters.
-        positional_encoding: fidelity switch, default ``none`` (the paper adds no positions: RNA-FM and
-            ESM-2 embeddings already carry them). ``sinusoidal`` adds the fixed sine/cosine encoding of
-            Vaswani et al. 2017 to each molecule's projected input, for inputs without positions (one-hot,
-            kmer-context). No parameters.
-        rna_embedding_model / protein_embedding_model: names of the embedders the model was trained on, so
-            users feed it matching embeddings (recorded, not used by the forward pass).
-        initializer_range: ``None`` (default): PyTorch's own initialisation of every layer, as in the paper's
-            plain-PyTorch model. A float: transformers-style N(0, initializer_range) linear weights. With
-            N(0, 0.02) the pre-norm stack starts almost insensitive to its inputs and training stalls at the
-            class prior, so the default is PyTorch's.
-        threshold: decision threshold: a pair is called interacting when its probability is at or above it.
-            Training stores the one chosen on the validation split (``--threshold-metric``, default: the
-            threshold that maximises MCC there); prediction and evaluation use it unless told otherwise.
-            0.5 for an untrained model. Probabilities are not calibrated, so a threshold chosen on data
-            like yours (held out from training) is better than 0.5.
-        threshold_source: how ``threshold`` was chosen, in words (shown by evaluation and the model card).
-    """
-
     model_type = "rpiembeddor"
+    __doc__ = f"Hyper-parameters of :class:`RPIembeddorModel`.\n\n{args_section()}\n"
 
-    def __init__(
-        self,
-        rna_embedding_dim: int = 640,
-        protein_embedding_dim: int = 640,
-        d_model: int = 256,
-        num_attention_heads: int = 2,
-        num_layers: int = 1,
-        dim_feedforward: int = 20,
-        dropout: float = 0.3,
-        pooling: str = "first",
-        rna_embedding_model: str | None = "rnafm",
-        protein_embedding_model: str | None = "esm2_t30_150M",
-        initializer_range: float | None = None,
-        threshold: float = 0.5,
-        threshold_source: str | None = None,
-        normalize_cross_attention_memory: bool = False,
-        classifier_dropout: bool = True,
-        positional_encoding: str = "none",
-        **kwargs,
-    ) -> None:
-        if pooling not in POOLING_MODES:
-            raise ValueError(f"pooling must be one of {POOLING_MODES}, got {pooling!r}")
-        if positional_encoding not in POSITIONAL_ENCODINGS:
-            raise ValueError(
-                f"positional_encoding must be one of {POSITIONAL_ENCODINGS}, got {positional_encoding!r}"
-            )
-        if d_model % num_attention_heads:
-            raise ValueError(
-                f"d_model ({d_model}) must be divisible by num_attention_heads ({num_attention_heads})"
-            )
-        if d_model < 4:
-            raise ValueError(
-                f"d_model must be at least 4 (the head narrows it to d/2 and d/4), got {d_model}"
-            )
-        for name, value in (
-            ("rna_embedding_dim", rna_embedding_dim),
-            ("protein_embedding_dim", protein_embedding_dim),
-            ("num_layers", num_layers),
-            ("dim_feedforward", dim_feedforward),
-        ):
-            if value < 1:
-                raise ValueError(f"{name} must be positive, got {value}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-        if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
-        self.rna_embedding_dim = rna_embedding_dim
-        self.protein_embedding_dim = protein_embedding_dim
-        self.d_model = d_model
-        self.num_attention_heads = num_attention_heads
-        self.num_layers = num_layers
-        self.dim_feedforward = dim_feedforward
-        self.dropout = dropout
-        self.pooling = pooling
-        self.rna_embedding_model = rna_embedding_model
-        self.protein_embedding_model = protein_embedding_model
-        self.initializer_range = initializer_range
-        self.threshold = float(threshold)
-        self.threshold_source = threshold_source
-        self.normalize_cross_attention_memory = bool(normalize_cross_attention_memory)
-        self.classifier_dropout = bool(classifier_dropout)
-        self.positional_encoding = positional_encoding
+    def __init__(self, **kwargs: Any) -> None:
+        values = {name: kwargs.pop(name, default) for name, default in DEFAULTS.items()}
+        _check(values)
+        values["threshold"] = float(values["threshold"])
+        for name in ("normalize_cross_attention_memory", "classifier_dropout"):
+            values[name] = bool(values[name])
+        for name in ("rna_embedding_options", "protein_embedding_options"):
+            values[name] = dict(values[name]) if values[name] else None
+        for name, value in values.items():
+            setattr(self, name, value)
         super().__init__(**kwargs)
         # transformers.pipelines is heavy to import; if it is not imported, no package registered the task.
         pipelines = sys.modules.get("transformers.pipelines")
         if pipelines is not None and PIPELINE_TASK in pipelines.PIPELINE_REGISTRY.get_supported_tasks():
             # rpiembeddor_hf is imported and serves the task itself: no remote pipeline code to trust.
             self.__dict__.pop("custom_pipelines", None)
+
+    #: The signature the fields give (introspection, IDEs): ``RPIembeddorConfig(d_model=128, ...)``.
+    __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [
+            inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=f.kind)
+            for f in FIELDS
+        ]
+        + [inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)]
+    )
 
     @property
     def hidden_size(self) -> int:

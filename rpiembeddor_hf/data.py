@@ -112,6 +112,11 @@ class EmbeddedPairDataset(torch.utils.data.Dataset):
                     "use the embeddings the model was trained on"
                 )
 
+    def embedder_options(self, molecule: str) -> dict | None:
+        """Options of the weight-free embedder that computed ``molecule``'s inputs (None: its defaults, or
+        stored embeddings); training records them in the model config (``<molecule>_embedding_options``)."""
+        return embedder_options_of(self.rna_store if molecule == "rna" else self.protein_store)
+
     def __len__(self) -> int:
         return len(self.pair_ids)
 
@@ -354,16 +359,27 @@ def ablation_store(
         ],
         schema=embeddings_schema(embedder.dim),
     )
-    return EmbeddingStore.from_table(out, name=f"{kind} {molecule} embeddings")
+    store = EmbeddingStore.from_table(out, name=f"{kind} {molecule} embeddings")
+    store.embedder_options = dict(options) if options else None  # type: ignore[attr-defined]
+    return store
+
+
+def embedder_options_of(store: EmbeddingStore) -> dict | None:
+    """The options of the weight-free embedder that computed ``store`` (:func:`ablation_store`; None for its
+    defaults and for stored embeddings): a model trained on it records them in its config, so prediction
+    and evaluation rebuild the same embedder."""
+    return getattr(store, "embedder_options", None)
 
 
 @dataclass
 class EmbeddingSource:
-    """Where one molecule's embeddings come from: stored Parquet files, or an ablation over sequences."""
+    """Where one molecule's embeddings come from: stored Parquet files, or a weight-free embedder over
+    sequences (``options``: its keyword arguments, e.g. ``{"window": 5}`` of ``kmer-context``)."""
 
     kind: str = "stored"
     paths: Sequence[PathLike] = ()
     sequences: PathLike | None = None
+    options: dict | None = None
 
     def open(
         self, molecule: str, data_dir: PathLike | None, ids: Sequence[str], seed: int = 0
@@ -374,7 +390,8 @@ class EmbeddingSource:
             )
         if self.kind != "stored":
             return ablation_store(
-                sequence_table(data_dir, molecule, self.sequences), molecule, self.kind, ids, seed
+                sequence_table(data_dir, molecule, self.sequences), molecule, self.kind, ids, seed,
+                self.options,
             )
         if not self.paths:
             raise InputError(f"no {molecule} embeddings given: pass --{molecule}-embeddings (file or folder)")

@@ -1,6 +1,7 @@
-"""Start-up of the two commands: `--help` and `version` import none of the heavy libraries (torch,
-transformers, DuckDB, scikit-learn), and each lazily loaded sub-command's summary is its docstring's first
-line. (Time is not asserted; what is imported decides it.)"""
+"""Start-up of the two commands: `--help` and `version`, and the `--help` of every model sub-command, import
+none of the heavy libraries (torch, transformers, DuckDB, scikit-learn, accelerate, datasets), and each
+lazily loaded sub-command's summary is its docstring's first line. (Time is not asserted; what is imported
+decides it.)"""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from rnainteract_builder.cli import COMMANDS as BUILDER_COMMANDS
 from rpiembeddor_hf.cli import COMMANDS as MODEL_COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("torch", "transformers", "duckdb", "sklearn", "pyhmmer", "datasets")
+HEAVY = ("torch", "transformers", "duckdb", "sklearn", "pyhmmer", "datasets", "accelerate")
 PROBE = """
 import sys
 sys.argv[0] = {program!r}
@@ -33,6 +34,7 @@ print("HEAVY", heavy, "CODE", code)
         ("rnainteract", "rnainteract_builder.cli", ["version"]),
         ("rpiembeddor", "rpiembeddor_hf.cli", ["--help"]),
         ("rpiembeddor", "rpiembeddor_hf.cli", ["version"]),
+        *(("rpiembeddor", "rpiembeddor_hf.cli", [name, "--help"]) for name in sorted(MODEL_COMMANDS)),
     ],
 )
 def test_help_and_version_import_no_heavy_library(program, module, args):
@@ -50,3 +52,10 @@ def test_lazy_summary_is_the_docstring_first_line(name):
     target = getattr(importlib.import_module(module), attribute)
     doc = target().info.help if command.group else target.__doc__
     assert command.summary == doc.strip().splitlines()[0]
+
+
+def test_benchmark_help_shows_the_harness_defaults():
+    from rpiembeddor_hf.benchmark import defaults, harness
+
+    assert defaults.DEFAULT_METHODS == harness.DEFAULT_METHODS
+    assert defaults.DEFAULT_SCHEMES == harness.DEFAULT_SCHEMES

@@ -94,6 +94,8 @@ class RPIembeddorMethod(PairClassifier):
                                          protein_embedding_dim=train.protein_store.dim,
                                          rna_embedding_model=kinds["rna"],
                                          protein_embedding_model=kinds["protein"],
+                                         rna_embedding_options=train.embedder_options("rna"),
+                                         protein_embedding_options=train.embedder_options("protein"),
                                          **dict(self.model or {}))
         validated = validation is not None  # early stopping watches the validation AUROC, so it needs one
         with tempfile.TemporaryDirectory(prefix="rpiembeddor-bench-") as tmp:

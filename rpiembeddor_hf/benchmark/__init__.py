@@ -4,18 +4,32 @@
 :mod:`.harness` (the loop), :mod:`.outputs` (tables, curves, manifest), :mod:`.inputs`, :mod:`.cli`.
 """
 
-from rpiembeddor_hf.benchmark.cli import benchmark_command
-from rpiembeddor_hf.benchmark.folds import SCHEMES, Fold, PairClusters, cv_folds
-from rpiembeddor_hf.benchmark.harness import (
-    DEFAULT_METHODS,
-    BenchmarkConfig,
-    BenchmarkResult,
-    run_cross_validation,
-    run_fixed_split,
-)
-from rpiembeddor_hf.benchmark.inputs import load_pairs, load_split
-from rpiembeddor_hf.benchmark.outputs import write_outputs
+from __future__ import annotations
 
-__all__ = ["DEFAULT_METHODS", "SCHEMES", "BenchmarkConfig", "BenchmarkResult", "Fold", "PairClusters",
-           "benchmark_command", "cv_folds", "load_pairs", "load_split", "run_cross_validation", "run_fixed_split",
-           "write_outputs"]
+import importlib
+from typing import Any
+
+#: public name -> module that defines it, loaded on first use (PEP 562), so ``rpiembeddor benchmark --help``
+#: (:mod:`.cli`) imports neither scikit-learn nor torch
+_PUBLIC = {
+    "DEFAULT_METHODS": "rpiembeddor_hf.benchmark.harness",
+    "SCHEMES": "rpiembeddor_hf.benchmark.folds",
+    "BenchmarkConfig": "rpiembeddor_hf.benchmark.harness",
+    "BenchmarkResult": "rpiembeddor_hf.benchmark.harness",
+    "Fold": "rpiembeddor_hf.benchmark.folds",
+    "PairClusters": "rpiembeddor_hf.benchmark.folds",
+    "benchmark_command": "rpiembeddor_hf.benchmark.cli",
+    "cv_folds": "rpiembeddor_hf.benchmark.folds",
+    "load_pairs": "rpiembeddor_hf.benchmark.inputs",
+    "load_split": "rpiembeddor_hf.benchmark.inputs",
+    "run_cross_validation": "rpiembeddor_hf.benchmark.harness",
+    "run_fixed_split": "rpiembeddor_hf.benchmark.harness",
+    "write_outputs": "rpiembeddor_hf.benchmark.outputs",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'rpiembeddor_hf.benchmark' has no attribute {name!r}")

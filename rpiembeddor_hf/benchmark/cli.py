@@ -18,23 +18,15 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from rnainteract_builder.contract.errors import InputError
-from rpiembeddor_hf.baselines import PairData
-from rpiembeddor_hf.benchmark.harness import (
-    DEFAULT_METHODS,
-    DEFAULT_SCHEMES,
-    BenchmarkConfig,
-    merge,
-    require_both_classes,
-    run_cross_validation,
-    run_fixed_split,
-)
-from rpiembeddor_hf.benchmark.inputs import load_pairs, load_split
-from rpiembeddor_hf.benchmark.outputs import write_outputs
+from rpiembeddor_hf.benchmark.defaults import DEFAULT_METHODS, DEFAULT_SCHEMES
+
+if TYPE_CHECKING:
+    from rpiembeddor_hf.baselines import PairData
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +61,9 @@ def _parse_methods(values: list[str]) -> tuple[tuple[str, ...], dict[str, str]]:
 
 
 def _load_cv_sets(directories: list[Path]) -> tuple[dict[str, PairData], dict[str, Any]]:
+    from rpiembeddor_hf.benchmark.harness import require_both_classes
+    from rpiembeddor_hf.benchmark.inputs import load_pairs
+
     sets: dict[str, PairData] = {}
     inputs: dict[str, Any] = {}
     for directory in directories:
@@ -115,6 +110,10 @@ def benchmark_command(
     Writes summary.md / summary.csv (mean ± std over folds and seeds, with published numbers), runs.csv,
     one ROC + PR figure per test set and a manifest.json to --out; prints summary.md on stdout.
     """
+    from rpiembeddor_hf.benchmark.harness import BenchmarkConfig, merge, run_cross_validation, run_fixed_split
+    from rpiembeddor_hf.benchmark.inputs import load_pairs, load_split
+    from rpiembeddor_hf.benchmark.outputs import write_outputs
+
     if not cv_set and split is None:
         raise InputError("give --cv-set (k-fold CV on a benchmark set) and/or --split (fixed train/test split)")
     if extra_test and split is None:

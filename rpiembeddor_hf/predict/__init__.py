@@ -4,36 +4,36 @@
   blocks sized by a memory budget, written as they finish and resumable);
 * :class:`EmbeddingCache` - the content-addressed on-disk embedding cache shared across runs;
 * :func:`score_pairs_fast` / :func:`score_pairs_plain` - the screening fast path and its reference;
-* the ``rna-protein-interaction`` transformers pipeline (:mod:`.pipeline`), registered on import, and
-  saved beside every model as remote code (``rpiembeddor_hf/pipeline_rpiembeddor.py``);
+* the ``rna-protein-interaction`` transformers pipeline (:mod:`.pipeline`), registered when the package is
+  imported, and saved beside every model as remote code (``rpiembeddor_hf/pipeline_rpiembeddor.py``);
 * ``rpiembeddor predict`` (:mod:`.cli`).
 """
 
-from rpiembeddor_hf.predict.api import (
-    DEFAULT_THRESHOLD,
-    PredictionResult,
-    load_model,
-    model_threshold,
-    predict_pairs,
-    write_predictions,
-)
-from rpiembeddor_hf.predict.embedding_cache import CachedEmbedder, EmbeddingCache
-from rpiembeddor_hf.predict.pipeline import TASK, RNAProteinInteractionPipeline, register
-from rpiembeddor_hf.predict.scoring import score_pairs_fast, score_pairs_plain
+from __future__ import annotations
 
-register()
+import importlib
+from typing import Any
 
-__all__ = [
-    "DEFAULT_THRESHOLD",
-    "TASK",
-    "CachedEmbedder",
-    "EmbeddingCache",
-    "PredictionResult",
-    "RNAProteinInteractionPipeline",
-    "load_model",
-    "model_threshold",
-    "predict_pairs",
-    "score_pairs_fast",
-    "score_pairs_plain",
-    "write_predictions",
-]
+#: public name -> module that defines it, loaded on first use (PEP 562) so that ``rpiembeddor predict --help``
+#: (:mod:`.cli`) imports no torch; importing :mod:`rpiembeddor_hf` registers the pipeline task.
+_PUBLIC = {
+    "DEFAULT_THRESHOLD": "rpiembeddor_hf.predict.api",
+    "PredictionResult": "rpiembeddor_hf.predict.api",
+    "load_model": "rpiembeddor_hf.predict.api",
+    "model_threshold": "rpiembeddor_hf.predict.api",
+    "predict_pairs": "rpiembeddor_hf.predict.api",
+    "write_predictions": "rpiembeddor_hf.predict.api",
+    "CachedEmbedder": "rpiembeddor_hf.predict.embedding_cache",
+    "EmbeddingCache": "rpiembeddor_hf.predict.embedding_cache",
+    "TASK": "rpiembeddor_hf.predict.pipeline",
+    "RNAProteinInteractionPipeline": "rpiembeddor_hf.predict.pipeline",
+    "score_pairs_fast": "rpiembeddor_hf.predict.scoring",
+    "score_pairs_plain": "rpiembeddor_hf.predict.scoring",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'rpiembeddor_hf.predict' has no attribute {name!r}")

@@ -219,8 +219,7 @@ def _fingerprint(
         for record in records.values():
             content.update(f"{record.source_id}\t{record.seq_id}\t{record.error_kind}\n".encode())
     if inputs.listed is not None:
-        for row in zip(inputs.listed.pair_ids, inputs.listed.rna_ids, inputs.listed.protein_ids, strict=True):
-            content.update(("\t".join(row) + "\n").encode())
+        content.update(f"{inputs.listed.count} pairs {inputs.listed.digest}\n".encode())
     return {
         "model": weights.hexdigest(),
         "inputs": content.hexdigest(),
@@ -262,12 +261,14 @@ def _run_blocks(screen: Screen, store: BlockStore, blocks: list[tuple[int, int]]
     """Score every block not already in the store; returns how many were found done (resumed)."""
     resumed = [n for n in range(len(blocks)) if store.done(n)]
     todo = [n for n in range(len(blocks)) if not store.done(n)]
+    pending = set(todo)
     with _progress(
         sum(b - a for a, b in (blocks[n] for n in todo)), "scoring pairs", "pair", progress
     ) as bar:
-        for number in todo:
-            start, stop = blocks[number]
-            store.put(number, screen.block(start, stop, bar.update))
+        for number, chunk in enumerate(screen.chunks(blocks)):  # a pairs file is read once, in block order
+            if number in pending:
+                start, stop = blocks[number]
+                store.put(number, screen.block(start, stop, bar.update, chunk))
     return len(resumed)
 
 

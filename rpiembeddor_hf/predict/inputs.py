@@ -5,22 +5,23 @@ A sequence that cannot be used (empty, invalid characters, a non-standard letter
 letter policy, an id given twice with different sequences) does not stop the run: it becomes a
 :class:`MoleculeRecord` with an ``error``, the pairs that need it are reported as skipped with that
 reason, and every other pair is still scored. Problems that leave nothing to score (an empty FASTA file,
-a pairs file without the needed columns) raise :class:`InputError`.
+a pairs file without the needed columns) raise :class:`InputError`. Listed pairs are never held whole:
+:mod:`.pairs_file` reads them in chunks, here once to count them and to collect the molecules of
+sequence columns, and again for each later pass.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from rnainteract_builder.contract.errors import InputError
 from rnainteract_builder.contract.fasta import iter_fasta
-from rnainteract_builder.contract.io import read_parquet
 from rnainteract_builder.contract.sequences import (
     LetterPolicy,
     Molecule,
@@ -28,14 +29,21 @@ from rnainteract_builder.contract.sequences import (
     normalise,
     sequence_id,
 )
+from rpiembeddor_hf.predict.pairs_file import (
+    PAIR_COLUMNS as PAIR_COLUMNS,  # re-exported
+)
+from rpiembeddor_hf.predict.pairs_file import (
+    SEQUENCE_COLUMNS,
+    ListedPairs,
+    file_pairs,
+    list_pairs,
+    table_pairs,
+)
 
 PathLike = str | os.PathLike[str]
 SequenceSource = PathLike | Mapping[str, str]
 PairsSource = str | PathLike | pa.Table | Sequence[tuple[str, str]]
 
-#: Columns of a pairs file: ids are required; sequence columns make FASTA files unnecessary.
-PAIR_COLUMNS = ("rna_id", "protein_id")
-SEQUENCE_COLUMNS = {"rna": "rna_sequence", "protein": "protein_sequence"}
 
 
 @dataclass
@@ -56,15 +64,6 @@ class MoleculeRecord:
 
 
 @dataclass
-class ListedPairs:
-    """Pairs of a pairs file or list, in input order (ids as the user wrote them)."""
-
-    pair_ids: list[str]
-    rna_ids: list[str]
-    protein_ids: list[str]
-
-
-@dataclass
 class PairInputs:
     """Molecules by user id and the pairs: ``listed`` ones, or (None) every RNA x every protein.
 
@@ -79,7 +78,7 @@ class PairInputs:
     def __len__(self) -> int:
         if self.listed is None:
             return len(self.rnas) * len(self.proteins)
-        return len(self.listed.pair_ids)
+        return self.listed.count
 
 
 def _record(source_id: str, raw: str, molecule: Molecule, letters: LetterPolicy) -> MoleculeRecord:
@@ -139,69 +138,33 @@ def read_sequences(
     return records
 
 
-def read_pairs_table(source: PathLike | pa.Table) -> pa.Table:
-    """A pairs file: TSV (default), CSV (``.csv``) or Parquet, with at least ``rna_id`` and ``protein_id``."""
-    if isinstance(source, pa.Table):
-        table, where = source, "pairs table"
-    else:
-        path = Path(source)
-        where = str(path)
-        if not path.exists():
-            raise InputError(f"{path}: no such pairs file")
-        if path.suffix == ".parquet":
-            table = read_parquet(path)
-        else:
-            delimiter = "," if path.name.lower().endswith((".csv", ".csv.gz")) else "\t"
-            try:
-                table = pacsv.read_csv(
-                    path,
-                    parse_options=pacsv.ParseOptions(delimiter=delimiter),
-                    convert_options=pacsv.ConvertOptions(
-                        column_types={
-                            c: pa.string() for c in (*PAIR_COLUMNS, "pair_id", *SEQUENCE_COLUMNS.values())
-                        },
-                        strings_can_be_null=True,
-                    ),
-                )
-            except pa.ArrowInvalid as err:
-                raise InputError(f"{path}: not a readable pairs file ({str(err).splitlines()[0]})") from err
-    missing = [c for c in PAIR_COLUMNS if c not in table.column_names]
-    if missing:
-        raise InputError(
-            f"{where}: pairs file lacks column(s) {', '.join(missing)} "
-            f"(has {', '.join(table.column_names) or 'none'}); expected rna_id, protein_id "
-            "and optionally pair_id, rna_sequence, protein_sequence"
-        )
-    if table.num_rows == 0:
-        raise InputError(f"{where}: the pairs file has no rows")
-    return table
+def _listed(pairs: PairsSource) -> ListedPairs:
+    if isinstance(pairs, pa.Table):
+        return table_pairs(pairs)
+    if isinstance(pairs, str | os.PathLike):
+        return file_pairs(pairs)
+    if not len(pairs):
+        raise InputError("no pairs given")
+    return list_pairs(pairs)
 
 
-def _pair_molecules(
-    mol: Molecule,
-    ids: list[str | None],
-    column: list[str | None] | None,
-    given: SequenceSource | None,
-    letters: LetterPolicy,
-) -> dict[str, MoleculeRecord]:
-    """The molecules a pairs file names: from its sequence column, else from the FASTA file / mapping.
-
-    Unnamed rows of a sequence column get their row number as id (``ids`` is updated in place).
-    """
-    if column is not None:
-        records: dict[str, MoleculeRecord] = {}
-        for row, (source_id, raw) in enumerate(zip(ids, column, strict=True)):
-            if source_id is None and raw is not None:
-                source_id = ids[row] = f"{mol}_{row + 1}"  # unnamed: its row number
-            if source_id is not None:
-                _add(records, source_id, raw or "", mol, letters, "the pairs file")
-        return records
-    if given is not None:
-        return read_sequences(given, mol, letters)
-    raise InputError(
-        f"the pairs name {mol} ids but no {mol} sequences were given: pass a {mol} FASTA file "
-        f"or add a {SEQUENCE_COLUMNS[mol]} column"
-    )
+def _scan(listed: ListedPairs, letters: LetterPolicy) -> dict[str, dict[str, MoleculeRecord]]:
+    """One pass over the pairs: count and hash the rows, and read the molecules of sequence columns."""
+    records: dict[str, dict[str, MoleculeRecord]] = {
+        mol: {} for mol, column in SEQUENCE_COLUMNS.items() if column in listed.columns
+    }
+    digest, where = hashlib.sha256(), "the pairs file"
+    for chunk in listed.chunks():
+        listed.count += len(chunk)
+        chunk.hash_into(digest)
+        for mol, found in records.items():
+            for source_id, raw in zip(chunk.raw_ids[mol], chunk.sequences[mol] or (), strict=True):
+                if source_id is not None:
+                    _add(found, str(source_id), raw or "", mol, letters, where)  # type: ignore[arg-type]
+    listed.digest = digest.hexdigest()
+    if not listed.count:
+        raise InputError(f"{listed.where}: the pairs file has no rows")
+    return records
 
 
 def collect_inputs(
@@ -225,30 +188,15 @@ def collect_inputs(
             )
         return PairInputs(read_sequences(rna, "rna", letters), read_sequences(protein, "protein", letters))
 
-    if isinstance(pairs, str | os.PathLike | pa.Table):
-        table = read_pairs_table(pairs)
-        rna_ids = table.column("rna_id").to_pylist()
-        protein_ids = table.column("protein_id").to_pylist()
-        pair_ids = table.column("pair_id").to_pylist() if "pair_id" in table.column_names else None
-        inline = {
-            mol: table.column(col).to_pylist() if col in table.column_names else None
-            for mol, col in SEQUENCE_COLUMNS.items()
-        }
-    else:
-        rna_ids = [str(r) for r, _ in pairs]
-        protein_ids = [str(p) for _, p in pairs]
-        pair_ids, inline = None, {"rna": None, "protein": None}
-        if not rna_ids:
-            raise InputError("no pairs given")
-
-    molecules = {
-        mol: _pair_molecules(mol, ids, inline[mol], given, letters)  # type: ignore[arg-type]
-        for mol, ids, given in (("rna", rna_ids, rna), ("protein", protein_ids, protein))
-    }
-    rna_text = ["" if r is None else str(r) for r in rna_ids]
-    protein_text = ["" if p is None else str(p) for p in protein_ids]
-    names = [
-        str(pair_ids[row]) if pair_ids is not None and pair_ids[row] else f"{r}__{p}"
-        for row, (r, p) in enumerate(zip(rna_ids, protein_ids, strict=True))
-    ]
-    return PairInputs(molecules["rna"], molecules["protein"], ListedPairs(names, rna_text, protein_text))
+    listed = _listed(pairs)
+    molecules = _scan(listed, letters)
+    for mol, given in (("rna", rna), ("protein", protein)):
+        if mol in molecules:
+            continue
+        if given is None:
+            raise InputError(
+                f"the pairs name {mol} ids but no {mol} sequences were given: pass a {mol} FASTA file "
+                f"or add a {SEQUENCE_COLUMNS[mol]} column"
+            )
+        molecules[mol] = read_sequences(given, mol, letters)  # type: ignore[arg-type]
+    return PairInputs(molecules["rna"], molecules["protein"], listed)

@@ -82,12 +82,15 @@ def load_model(
 def build_embedder(
     spec: str | BaseEmbedder | None, molecule: Molecule, config: RPIembeddorConfig, device: torch.device
 ) -> BaseEmbedder:
-    """The embedder the model was trained on (named in its config), or the one given; widths must match."""
+    """The embedder the model was trained on (named in its config, built with the options stored there,
+    e.g. kmer-context's window), or the one given; widths must match."""
     expected = int(getattr(config, f"{molecule}_embedding_dim"))
     if spec is None or isinstance(spec, str):
-        name = spec or getattr(config, f"{molecule}_embedding_model", None) or DEFAULT_EMBEDDERS[molecule]
+        trained = getattr(config, f"{molecule}_embedding_model", None)
+        name = spec or trained or DEFAULT_EMBEDDERS[molecule]
+        options = getattr(config, f"{molecule}_embedding_options", None) if name == trained else None
         embedder = get_embedder(
-            name, molecule=molecule, device=device, dtype=default_dtype(device), dim=expected
+            name, molecule=molecule, device=device, dtype=default_dtype(device), dim=expected, options=options
         )
     else:
         embedder = spec

@@ -5,13 +5,16 @@ Rows are numbered in input order: for all-vs-all, row ``r * proteins + p`` is RN
 block holds at most :func:`~rpiembeddor_hf.predict.budget.pairs_per_block` rows and the molecule
 encodings one side keeps resident fit in a quarter of the budget. :meth:`Screen.block` scores one block
 with the fast path (or the plain forward) and returns its output rows; nothing in it grows with M x N.
+The rows of a pairs file are never all in memory: planning, counting skipped rows and scoring each read
+the file again in chunks (:mod:`.pairs_file`), a block's rows at a time.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import pyarrow as pa
@@ -19,8 +22,9 @@ import pyarrow as pa
 from rpiembeddor_hf.modeling_rpiembeddor import RPIembeddorModel
 from rpiembeddor_hf.predict.budget import ATTENTION_SHARE, FLOAT, tokens_per_chunk
 from rpiembeddor_hf.predict.embedding_cache import CachedEmbedder, LazyEmbeddings, PlannedEmbedding
-from rpiembeddor_hf.predict.inputs import ListedPairs, MoleculeRecord
+from rpiembeddor_hf.predict.inputs import MoleculeRecord
 from rpiembeddor_hf.predict.output import OUTPUT_SCHEMA, ROW
+from rpiembeddor_hf.predict.pairs_file import ListedPairs, PairChunk
 from rpiembeddor_hf.predict.scoring import score_pairs_fast, score_pairs_plain
 
 Progress = Callable[[int], None] | None
@@ -90,20 +94,25 @@ class Screen:
         self.model, self.rna, self.protein, self.listed = model, rna, protein, listed
         self.threshold, self.batch_size, self.budget, self.fast = threshold, batch_size, budget, fast
         self.resident_budget = budget // ATTENTION_SHARE
-        if listed is not None:
-            self.rna_rows = np.array([rna.position.get(i, -1) for i in listed.rna_ids], dtype=np.int64)
-            self.protein_rows = np.array(
-                [protein.position.get(i, -1) for i in listed.protein_ids], dtype=np.int64
-            )
-        self.count = len(rna.records) * len(protein.records) if listed is None else len(listed.pair_ids)
+        self.count = len(rna.records) * len(protein.records) if listed is None else listed.count
 
     # -- rows ---------------------------------------------------------------------------------------
-    def rows(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-        """Record indices (RNA, protein) of rows ``start:stop``; -1 for an id that names no record."""
+    def rows(self, start: int, stop: int, chunk: PairChunk | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Record indices (RNA, protein) of rows ``start:stop`` (of a pairs file: the rows of ``chunk``);
+        -1 for an id that names no record."""
+        if chunk is not None:
+            return (
+                np.array([self.rna.position.get(i, -1) for i in chunk.rna_ids], dtype=np.int64),
+                np.array([self.protein.position.get(i, -1) for i in chunk.protein_ids], dtype=np.int64),
+            )
+        rows = np.arange(start, stop, dtype=np.int64)
+        return rows // len(self.protein.records), rows % len(self.protein.records)
+
+    def chunks(self, blocks: list[tuple[int, int]]) -> Iterator[PairChunk | None]:
+        """The rows of each block of a pairs file, read in turn (None for every all-vs-all block)."""
         if self.listed is None:
-            rows = np.arange(start, stop, dtype=np.int64)
-            return rows // len(self.protein.records), rows % len(self.protein.records)
-        return self.rna_rows[start:stop], self.protein_rows[start:stop]
+            return repeat(None, len(blocks))
+        return self.listed.ranges(blocks)
 
     def reasons(self, r: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Why each row cannot be scored (None: it can), the first problem in RNA, protein order."""
@@ -122,7 +131,8 @@ class Screen:
         cost_p = _encoding_bytes(self.model.config, self.protein.lengths)
         if self.listed is None:
             return _all_vs_all_blocks(cost_r, len(self.protein.records), max_pairs, self.resident_budget)
-        return _greedy_rows(self.rna_rows, self.protein_rows, cost_r, cost_p, max_pairs, self.resident_budget)
+        rows = (self.rows(0, 0, chunk) for chunk in self.listed.chunks())
+        return _greedy_rows(rows, cost_r, cost_p, max_pairs, self.resident_budget)
 
     # -- scoring ------------------------------------------------------------------------------------
     def _resident(self, r: np.ndarray, p: np.ndarray) -> str:
@@ -155,25 +165,23 @@ class Screen:
             resident=resident,
         )
 
-    def block(self, start: int, stop: int, progress: Progress = None) -> pa.Table:
-        """Output rows ``start:stop`` (with ``_row``), scored."""
-        r, p = self.rows(start, stop)
+    def block(
+        self, start: int, stop: int, progress: Progress = None, chunk: PairChunk | None = None
+    ) -> pa.Table:
+        """Output rows ``start:stop`` (with ``_row``; of a pairs file: the rows of ``chunk``), scored."""
+        r, p = self.rows(start, stop, chunk)
         reason = self.reasons(r, p)
         ok = np.array([x is None for x in reason], dtype=bool)
         probability = np.full(len(r), np.nan, dtype=np.float32)
         if ok.any():
             probability[ok] = self._score(r[ok], p[ok], progress)
-        return self._table(start, stop, r, p, reason, ok, probability)
+        return self._table(start, stop, r, p, reason, ok, probability, chunk)
 
     def _ids(
-        self, start: int, stop: int, r: np.ndarray, p: np.ndarray
+        self, r: np.ndarray, p: np.ndarray, chunk: PairChunk | None
     ) -> tuple[list[str], list[str], list[str]]:
-        if self.listed is not None:
-            return (
-                self.listed.pair_ids[start:stop],
-                self.listed.rna_ids[start:stop],
-                self.listed.protein_ids[start:stop],
-            )
+        if chunk is not None:
+            return chunk.pair_ids, chunk.rna_ids, chunk.protein_ids
         rna_names = [self.rna.records[i].source_id for i in r.tolist()]
         protein_names = [self.protein.records[i].source_id for i in p.tolist()]
         return [f"{a}__{b}" for a, b in zip(rna_names, protein_names, strict=True)], rna_names, protein_names
@@ -187,8 +195,9 @@ class Screen:
         reason: np.ndarray,
         ok: np.ndarray,
         probability: np.ndarray,
+        chunk: PairChunk | None = None,
     ) -> pa.Table:
-        pair_ids, rna_names, protein_names = self._ids(start, stop, r, p)
+        pair_ids, rna_names, protein_names = self._ids(r, p, chunk)
         rna_seq = [None if i < 0 else self.rna.records[i].seq_id for i in r.tolist()]
         protein_seq = [None if i < 0 else self.protein.records[i].seq_id for i in p.tolist()]
         warnings: list[str | None] = []
@@ -224,8 +233,8 @@ class Screen:
         by_reason: Counter[str] = Counter()
         example: dict[str, str] = {}
         lost: Counter[tuple[str, str]] = Counter()
-        for start, stop in blocks:
-            r, p = self.rows(start, stop)
+        for (start, stop), chunk in zip(blocks, self.chunks(blocks), strict=True):
+            r, p = self.rows(start, stop, chunk)
             reason = self.reasons(r, p)
             bad = np.flatnonzero(np.array([x is not None for x in reason], dtype=bool))
             if not len(bad):
@@ -233,10 +242,10 @@ class Screen:
             for row in bad.tolist():
                 kind = str(reason[row])
                 by_reason[kind] += 1
-                example.setdefault(kind, self._pair_id(start + row, r[row], p[row]))
+                example.setdefault(kind, self._pair_id(row, r[row], p[row], chunk))
             for side, idx, names in (
-                (self.rna, r, self.listed.rna_ids[start:stop] if self.listed else None),
-                (self.protein, p, self.listed.protein_ids[start:stop] if self.listed else None),
+                (self.rna, r, chunk.rna_ids if chunk else None),
+                (self.protein, p, chunk.protein_ids if chunk else None),
             ):
                 sel = idx[bad]
                 failing = (sel < 0) | (side.usable[sel] < 0)
@@ -245,9 +254,9 @@ class Screen:
                     lost[(side.molecule, name)] += 1
         return by_reason, example, lost
 
-    def _pair_id(self, row: int, i: int, j: int) -> str:
-        if self.listed is not None:
-            return self.listed.pair_ids[row]
+    def _pair_id(self, row: int, i: int, j: int, chunk: PairChunk | None) -> str:
+        if chunk is not None:
+            return chunk.pair_ids[row]
         return f"{self.rna.records[int(i)].source_id}__{self.protein.records[int(j)].source_id}"
 
 
@@ -283,14 +292,19 @@ def _all_vs_all_blocks(
 
 
 def _greedy_rows(
-    r: np.ndarray, p: np.ndarray, cost_r: np.ndarray, cost_p: np.ndarray, max_rows: int, max_bytes: int
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]],
+    cost_r: np.ndarray,
+    cost_p: np.ndarray,
+    max_rows: int,
+    max_bytes: int,
 ) -> list[tuple[int, int]]:
-    """Row ranges of a pairs list whose distinct RNAs and distinct proteins each fit ``max_bytes``."""
+    """Row ranges of a pairs list (read as chunks of record indices) whose distinct RNAs and distinct
+    proteins each fit ``max_bytes``."""
     blocks: list[tuple[int, int]] = []
-    start = 0
+    start = row = 0
     seen: tuple[set[int], set[int]] = (set(), set())
     totals = [0, 0]
-    for row, (i, j) in enumerate(zip(r.tolist(), p.tolist(), strict=True)):
+    for i, j in _pairs_of(chunks):
         add = [
             cost_r[i] if i >= 0 and i not in seen[0] else 0,
             cost_p[j] if j >= 0 and j not in seen[1] else 0,
@@ -303,6 +317,12 @@ def _greedy_rows(
         seen[0].add(i)
         seen[1].add(j)
         totals = [totals[0] + int(add[0]), totals[1] + int(add[1])]
-    if len(r):
-        blocks.append((start, len(r)))
+        row += 1
+    if row:
+        blocks.append((start, row))
     return blocks
+
+
+def _pairs_of(chunks: Iterable[tuple[np.ndarray, np.ndarray]]) -> Iterator[tuple[int, int]]:
+    for r, p in chunks:
+        yield from zip(r.tolist(), p.tolist(), strict=True)

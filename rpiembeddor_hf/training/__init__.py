@@ -26,16 +26,25 @@ Output folder of one seed::
     logs/seed-<n>/      TensorBoard events (with ``tensorboard=True``; under the top output folder)
 """
 
-from rpiembeddor_hf.training.config import TrainingConfig
-from rpiembeddor_hf.training.loop import make_accelerator, train_model
-from rpiembeddor_hf.training.results import TrainingResult
-from rpiembeddor_hf.training.seeds import SeedsResult, train_seeds
+from __future__ import annotations
 
-__all__ = [
-    "SeedsResult",
-    "TrainingConfig",
-    "TrainingResult",
-    "make_accelerator",
-    "train_model",
-    "train_seeds",
-]
+import importlib
+from typing import Any
+
+#: public name -> module that defines it (loaded on first use, PEP 562: ``rpiembeddor train --help`` reads
+#: the configuration without importing torch or accelerate)
+_PUBLIC = {
+    "SeedsResult": "rpiembeddor_hf.training.seeds",
+    "TrainingConfig": "rpiembeddor_hf.training.config",
+    "TrainingResult": "rpiembeddor_hf.training.results",
+    "make_accelerator": "rpiembeddor_hf.training.loop",
+    "train_model": "rpiembeddor_hf.training.loop",
+    "train_seeds": "rpiembeddor_hf.training.seeds",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'rpiembeddor_hf.training' has no attribute {name!r}")

@@ -1,10 +1,11 @@
 """``rpiembeddor train``: the command line of training, generated from the configuration classes.
 
 The training options come from ``dataclasses.fields(TrainingConfig)`` (help in each field's metadata) and
-the architecture options from the parameters of ``RPIembeddorConfig.__init__`` (help from its docstring),
-so every default is declared once, where the configuration is, and a new field is a new option. Only the
-options that say where the data is, the list of seeds and ``--config-file`` (:mod:`.settings`) are declared
-here.
+the architecture options from :data:`rpiembeddor_hf.configuration_fields.FIELDS` (the fields of
+``RPIembeddorConfig``), so every default is declared once, where the configuration is, and a new field is a
+new option. Only the options that say where the data is, the list of seeds and ``--config-file``
+(:mod:`.settings`) are declared here. Neither torch nor transformers is imported before the command runs, so
+``rpiembeddor train --help`` is quick.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import dataclasses
 import inspect
 import json
 import logging
-import re
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -22,26 +22,19 @@ from typing import Annotated, Any
 import typer
 
 from rnainteract_builder.contract.errors import InputError
-from rpiembeddor_hf.configuration_rpiembeddor import RPIembeddorConfig
-from rpiembeddor_hf.data import EmbeddedPairDataset, EmbeddingSource, read_tables, split_files
+from rpiembeddor_hf.configuration_fields import FIELDS
 from rpiembeddor_hf.training.config import TrainingConfig
-from rpiembeddor_hf.training.seeds import train_seeds
 from rpiembeddor_hf.training.settings import read_settings
+
+if typing.TYPE_CHECKING:
+    from rpiembeddor_hf.configuration_rpiembeddor import RPIembeddorConfig
+    from rpiembeddor_hf.data import EmbeddedPairDataset
 
 #: ``--seeds 1 2 3``: Click options take one value, so the further seeds arrive as extra arguments.
 TRAIN_CONTEXT = {"allow_extra_args": True}
-#: Model-config parameters that are not options: the data decides the widths and embedder names, training
-#: the threshold.
-NOT_MODEL_OPTIONS = frozenset(
-    {
-        "rna_embedding_dim",
-        "protein_embedding_dim",
-        "rna_embedding_model",
-        "protein_embedding_model",
-        "threshold",
-        "threshold_source",
-    }
-)
+#: Model-config fields that are not options: the data decides the widths and embedders, training the
+#: threshold.
+NOT_MODEL_OPTIONS = frozenset(f.name for f in FIELDS if not f.option)
 #: Short option names of earlier releases, kept beside the generated ``--num-attention-heads`` etc.
 MODEL_OPTION_ALIASES = {"num_attention_heads": "--heads", "num_layers": "--layers"}
 
@@ -83,6 +76,16 @@ def _command_options(
     protein_embedding: Annotated[
         str, typer.Option(help="The same choices, for proteins.")
     ] = "stored",
+    rna_embedding_options: Annotated[
+        str | None,
+        typer.Option(
+            help="Options of the weight-free RNA embedder as JSON, e.g. '{\"window\": 5}' for kmer-context; "
+            "stored in the model config, so predict and evaluate rebuild the same embedder."
+        ),
+    ] = None,
+    protein_embedding_options: Annotated[
+        str | None, typer.Option(help="The same, for the weight-free protein embedder.")
+    ] = None,
     rna_sequences: Annotated[
         Path | None,
         typer.Option(
@@ -153,39 +156,16 @@ def training_parameters() -> list[inspect.Parameter]:
     return out
 
 
-def docstring_arguments(doc: str) -> dict[str, str]:
-    """``name: text`` entries of a Google-style ``Args:`` section (``a / b: text`` documents both)."""
-    entries: dict[str, str] = {}
-    names: list[str] = []
-    in_args = False
-    for line in inspect.cleandoc(doc).splitlines():
-        if line.strip() == "Args:":
-            in_args = True
-            continue
-        entry = re.match(r"^    (\w+(?: / \w+)*): (.*)$", line) if in_args else None
-        if entry:
-            names = entry.group(1).split(" / ")
-            entries.update(dict.fromkeys(names, entry.group(2).replace("``", "")))
-        elif in_args and line.startswith("        "):
-            entries.update({n: f"{entries[n]} {line.strip().replace('``', '')}" for n in names})
-        elif in_args and line.strip():
-            in_args = False
-    return entries
-
-
 def model_parameters() -> list[inspect.Parameter]:
-    """One option per architecture parameter of ``RPIembeddorConfig.__init__``, with its (paper) default."""
-    init = RPIembeddorConfig.__init__
-    hints = typing.get_type_hints(init)
-    helps = docstring_arguments(RPIembeddorConfig.__doc__ or "")
+    """One option per architecture field of the model configuration, with its (paper) default and help."""
     out = []
-    for p in inspect.signature(init).parameters.values():
-        if p.name == "self" or p.name in NOT_MODEL_OPTIONS or p.kind is inspect.Parameter.VAR_KEYWORD:
+    for f in FIELDS:
+        if not f.option:
             continue
-        names = _option_names(p.name, hints[p.name], p.default)
-        if p.name in MODEL_OPTION_ALIASES:
-            names = (MODEL_OPTION_ALIASES[p.name], *names)
-        out.append(_parameter(p.name, hints[p.name], p.default, names, helps.get(p.name, "")))
+        names = _option_names(f.name, f.kind, f.default)
+        if f.name in MODEL_OPTION_ALIASES:
+            names = (MODEL_OPTION_ALIASES[f.name], *names)
+        out.append(_parameter(f.name, f.kind, f.default, names, f.help))
     return out
 
 
@@ -224,18 +204,28 @@ def _run(ctx: typer.Context, options: dict[str, Any]) -> None:
 
     Prints the validation/test table (mean ± std over seeds, beside the trivial baselines) on stdout.
     """
+    from rpiembeddor_hf.data import EmbeddingSource
+    from rpiembeddor_hf.training.seeds import train_seeds
+
     logging.getLogger("accelerate").setLevel(logging.WARNING)  # its per-save INFO lines drown the progress
     data = {p.name: options.pop(p.name) for p in _command_parameters()}
     if data["config_file"] is not None:
         options.update(_file_settings(ctx, data["config_file"]))
     training = {f.name: options.pop(f.name) for f in dataclasses.fields(TrainingConfig) if f.name in options}
     files = resolve_splits(data["data"], data["config_name"], data["train"], data["validation"], data["test"])
+    rna_source, protein_source = (
+        EmbeddingSource(
+            data[f"{m}_embedding"],
+            data[f"{m}_embeddings"] or (),
+            data[f"{m}_sequences"],
+            embedder_options(m, data[f"{m}_embedding"], data[f"{m}_embedding_options"]),
+        )
+        for m in ("rna", "protein")
+    )
     splits = load_pair_splits(
         files,
-        EmbeddingSource(data["rna_embedding"], data["rna_embeddings"] or (), data["rna_sequences"]),
-        EmbeddingSource(
-            data["protein_embedding"], data["protein_embeddings"] or (), data["protein_sequences"]
-        ),
+        rna_source,
+        protein_source,
         data["data"] if data["data"] is not None else files["train"][0].parent,
         max_length=training["max_length"],
         embedding_seed=data["embedding_seed"],
@@ -282,6 +272,8 @@ def resolve_splits(
 ) -> dict[str, list[Path]]:
     """The interactions files of each split: ``--data``'s, replaced by ``--train`` / ``--validation`` /
     ``--test``."""
+    from rpiembeddor_hf.data import split_files
+
     files = split_files(data, config_name) if data is not None else {}
     for split, path in (("train", train), ("validation", validation), ("test", test)):
         if path is not None:
@@ -300,6 +292,8 @@ def load_pair_splits(
     embedding_seed: int = 0,
 ) -> dict[str, EmbeddedPairDataset]:
     """Read the interactions of every split, open (or compute) embeddings once, join and check them."""
+    from rpiembeddor_hf.data import EmbeddedPairDataset, read_tables
+
     tables = {split: read_tables(paths) for split, paths in files.items()}
     for split, table in tables.items():
         for column in ("pair_id", "rna_id", "protein_id", "label"):
@@ -351,16 +345,38 @@ def _model_config(
     train: EmbeddedPairDataset, rna_source: str, protein_source: str, options: dict[str, Any]
 ) -> RPIembeddorConfig:
     """The architecture options with the input widths and embedder names of the training data."""
+    from rpiembeddor_hf.configuration_rpiembeddor import RPIembeddorConfig
+
     try:
         return RPIembeddorConfig(
             rna_embedding_dim=train.rna_store.dim,
             protein_embedding_dim=train.protein_store.dim,
             rna_embedding_model=_embedder_name(rna_source, train.rna_store),
             protein_embedding_model=_embedder_name(protein_source, train.protein_store),
+            rna_embedding_options=train.embedder_options("rna"),
+            protein_embedding_options=train.embedder_options("protein"),
             **options,
         )
     except ValueError as err:
         raise InputError(f"model settings: {err}") from None
+
+
+def embedder_options(molecule: str, kind: str, text: str | None) -> dict[str, Any] | None:
+    """``--<molecule>-embedding-options``: a JSON object of keyword arguments of a weight-free embedder."""
+    if text is None:
+        return None
+    option = f"--{molecule}-embedding-options"
+    if kind == "stored":
+        raise InputError(
+            f"{option} applies to a weight-free --{molecule}-embedding (e.g. kmer-context), not stored"
+        )
+    try:
+        options = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"{option}: not valid JSON ({err.msg}): {text!r}") from None
+    if not isinstance(options, dict):
+        raise InputError(f"{option}: must be a JSON object such as '{{\"window\": 5}}', not {text!r}")
+    return options or None
 
 
 def _embedder_name(source: str, store: Any) -> str | None:

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from rnainteract_builder.contract.errors import InputError
-from rpiembeddor_hf.metrics import METRIC_NAMES
-from rpiembeddor_hf.thresholds import THRESHOLD_METRICS
 
 MIXED_PRECISION = ("no", "fp16", "bf16")
 
@@ -90,6 +88,9 @@ class TrainingConfig:
 
     def check(self) -> None:
         """Refuse impossible settings with one clear line before anything is trained."""
+        from rpiembeddor_hf.metrics import METRIC_NAMES  # scikit-learn: not for `train --help`
+        from rpiembeddor_hf.thresholds import THRESHOLD_METRICS
+
         if self.epochs < 1 or self.batch_size < 1 or self.gradient_accumulation_steps < 1:
             raise InputError("epochs, batch size and gradient accumulation steps must be positive")
         if self.mixed_precision not in MIXED_PRECISION:

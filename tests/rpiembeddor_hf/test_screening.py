@@ -58,34 +58,47 @@ def test_blocks_give_the_rows_of_one_pass_in_input_order(small_blocks, tmp_path)
     assert not (tmp_path / ".o.parquet.parts").exists()
 
 
-def test_killed_screen_rerun_continues_and_gives_the_same_output(small_blocks, tmp_path, monkeypatch):
+def _pairs_file(tmp_path, rnas, proteins):
+    """Every pair in a shuffled order, one unknown RNA id, as a TSV pairs file."""
+    rows = [(f"{r}-{p}", r, p) for r in rnas for p in proteins] + [("lost", "no-such-rna", next(iter(proteins)))]
+    random.Random(0).shuffle(rows)
+    path = tmp_path / "pairs.tsv"
+    path.write_text("pair_id\trna_id\tprotein_id\n" + "".join("\t".join(row) + "\n" for row in rows))
+    return path
+
+
+@pytest.mark.parametrize("listed", [False, True], ids=["all-vs-all", "pairs-file"])
+def test_killed_screen_rerun_continues_and_gives_the_same_output(small_blocks, tmp_path, monkeypatch, listed):
     model_args = dict(device="cpu", progress=False, keep_table=False)
     rnas, proteins = _sequences(8, "rna", 4), _sequences(5, "protein", 5)
+    pairs = _pairs_file(tmp_path, rnas, proteins) if listed else "all"
     model = tiny_onehot_model(seed=4)
-    predict_pairs(model, "all", rnas, proteins, output=tmp_path / "ref.tsv", **model_args)
+    reference = predict_pairs(model, pairs, rnas, proteins, output=tmp_path / "ref.tsv", **model_args)
+    blocks = int(reference.report.facts["blocks (resumed from an earlier run)"].split()[0])
 
     calls = []
     original = Screen.block
 
-    def dying(self, start, stop, progress=None):
+    def dying(self, start, stop, *args):
         if len(calls) == 3:
             raise KeyboardInterrupt  # a kill after three blocks
         calls.append((start, stop))
-        return original(self, start, stop, progress)
+        return original(self, start, stop, *args)
 
     monkeypatch.setattr(Screen, "block", dying)
     with pytest.raises(KeyboardInterrupt):
-        predict_pairs(model, "all", rnas, proteins, output=tmp_path / "out.tsv", **model_args)
+        predict_pairs(model, pairs, rnas, proteins, output=tmp_path / "out.tsv", **model_args)
     assert not (tmp_path / "out.tsv").exists()
     assert len(list((tmp_path / ".out.tsv.parts").glob("block-*.parquet"))) == 3
 
     calls.clear()
     monkeypatch.setattr(
-        Screen, "block", lambda self, a, b, p=None: calls.append((a, b)) or original(self, a, b, p)
+        Screen, "block", lambda self, a, b, *args: calls.append((a, b)) or original(self, a, b, *args)
     )
-    result = predict_pairs(model, "all", rnas, proteins, output=tmp_path / "out.tsv", **model_args)
-    assert len(calls) == 8 - 3  # one RNA (5 rows) per block of at most 7 rows, less the finished ones
-    assert result.report.facts["blocks (resumed from an earlier run)"].endswith("(3)")
+    result = predict_pairs(model, pairs, rnas, proteins, output=tmp_path / "out.tsv", **model_args)
+    assert blocks == (8 if not listed else 6)  # one RNA (5 rows) per block of at most 7 rows / 41 rows by 7
+    assert len(calls) == blocks - 3
+    assert result.report.facts["blocks (resumed from an earlier run)"] == f"{blocks} (3)"
     assert (tmp_path / "out.tsv").read_bytes() == (tmp_path / "ref.tsv").read_bytes()
     assert not (tmp_path / ".out.tsv.parts").exists()
 
@@ -291,6 +304,30 @@ def test_screen_memory_does_not_grow_with_the_number_of_pairs(tmp_path, arrow_wa
     )  # fmt: skip
     assert result.rows == n_rna * n_protein and result.table is None
     assert read_parquet(tmp_path / "hits.parquet").num_rows == n_rna * n_protein
+
+
+@pytest.mark.limit_memory("40 MB")
+@pytest.mark.parametrize("n_pairs", [30_000, 120_000])
+def test_pairs_file_memory_does_not_grow_with_the_number_of_pairs(tmp_path, arrow_warmed_up, n_pairs):
+    # A pairs file is read in chunks on every pass and scored in blocks (32,768 rows at most under 64 MB):
+    # the same limit holds for 30,000 and 120,000 listed pairs.
+    model = tiny_onehot_model()
+    rnas, proteins = _sequences(100, "rna", 11), _sequences(300, "protein", 12)
+    rna, protein = write_inputs(tmp_path, rnas, proteins)
+    rng = random.Random(5)
+    names = (list(rnas), list(proteins))
+    with open(tmp_path / "pairs.tsv", "w", encoding="utf-8") as out:
+        out.write("pair_id\trna_id\tprotein_id\n")
+        for row in range(n_pairs):
+            out.write(f"pair-{row:07d}\t{rng.choice(names[0])}\t{rng.choice(names[1])}\n")
+    result = predict_pairs(
+        model, tmp_path / "pairs.tsv", rna, protein, device="cpu", progress=False,
+        output=tmp_path / "hits.parquet", keep_table=False, memory_budget="64MB",
+    )  # fmt: skip
+    assert result.rows == result.scored == n_pairs and result.table is None
+    written = read_parquet(tmp_path / "hits.parquet")
+    assert written.num_rows == n_pairs
+    assert written.column("pair_id")[n_pairs - 1].as_py() == f"pair-{n_pairs - 1:07d}"
 
 
 def test_lean_path_of_the_paper_configuration_equals_the_plain_forward():

@@ -247,24 +247,23 @@ def test_train_options_are_generated_from_the_configuration_classes(capsys):
     assert "width of the shared hidden space" in shown  # help text from RPIembeddorConfig's docstring
 
 
-def test_docstring_arguments_reads_google_style_args():
-    from rpiembeddor_hf.training.command import docstring_arguments
+def test_model_config_takes_its_fields_from_the_one_declaration():
+    """RPIembeddorConfig's defaults, signature and docstring come from configuration_fields.FIELDS."""
+    import inspect
 
-    doc = """Summary.
+    from rpiembeddor_hf import RPIembeddorConfig
+    from rpiembeddor_hf.configuration_fields import FIELDS
 
-    Args:
-        alpha: first line
-            continued.
-        beta / gamma: shared ``text``.
-
-    Returns:
-        nothing: not an argument.
-    """
-    assert docstring_arguments(doc) == {
-        "alpha": "first line continued.",
-        "beta": "shared text.",
-        "gamma": "shared text.",
-    }
+    config = RPIembeddorConfig()
+    init = inspect.signature(RPIembeddorConfig.__init__).parameters
+    for f in FIELDS:
+        assert getattr(config, f.name) == f.default, f.name
+        assert init[f.name].default == f.default and init[f.name].annotation == f.kind, f.name
+        assert f"{f.name}: " in RPIembeddorConfig.__doc__
+    assert set(init) == {"self", "kwargs", *(f.name for f in FIELDS)}
+    saved = config.to_dict()
+    assert all(saved[f.name] == f.default for f in FIELDS)
+    assert RPIembeddorConfig(**{**saved, "d_model": 64}).d_model == 64
 
 
 def test_folder_swap_keeps_the_previous_folder_when_writing_fails(tmp_path):
