@@ -57,5 +57,5 @@ def test_lazy_summary_is_the_docstring_first_line(name):
 def test_benchmark_help_shows_the_harness_defaults():
     from rpiembeddor_hf.benchmark import defaults, harness
 
-    assert defaults.DEFAULT_METHODS == harness.DEFAULT_METHODS
-    assert defaults.DEFAULT_SCHEMES == harness.DEFAULT_SCHEMES
+    assert harness.BenchmarkConfig.__dataclass_fields__["methods"].default is defaults.DEFAULT_METHODS
+    assert harness.BenchmarkConfig.__dataclass_fields__["schemes"].default is defaults.DEFAULT_SCHEMES

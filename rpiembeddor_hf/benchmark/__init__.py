@@ -12,7 +12,7 @@ from typing import Any
 #: public name -> module that defines it, loaded on first use (PEP 562), so ``rpiembeddor benchmark --help``
 #: (:mod:`.cli`) imports neither scikit-learn nor torch
 _PUBLIC = {
-    "DEFAULT_METHODS": "rpiembeddor_hf.benchmark.harness",
+    "DEFAULT_METHODS": "rpiembeddor_hf.benchmark.defaults",
     "SCHEMES": "rpiembeddor_hf.benchmark.folds",
     "BenchmarkConfig": "rpiembeddor_hf.benchmark.harness",
     "BenchmarkResult": "rpiembeddor_hf.benchmark.harness",

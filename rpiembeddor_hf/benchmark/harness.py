@@ -19,18 +19,13 @@ import numpy as np
 
 from rnainteract_builder.contract.errors import InputError
 from rpiembeddor_hf.baselines import PairData, make_method, method_names
+from rpiembeddor_hf.benchmark.defaults import DEFAULT_METHODS, DEFAULT_SCHEMES
 from rpiembeddor_hf.benchmark.folds import CLUSTERED, SCHEMES, PairClusters, cv_folds, fold_sizes
 from rpiembeddor_hf.benchmark.tasks import Job, RunRecord, Task, run_tasks
 
 log = logging.getLogger(__name__)
 
 FIXED = "fixed"
-#: Schemes run when none are named.
-DEFAULT_SCHEMES = ("random", "cluster")
-#: Methods run when none are named: every re-implemented peer and baseline (RPIembeddor and the pooled-
-#: embedding baselines are opt-in: they are about a choice of embedding).
-DEFAULT_METHODS = ("all-positive", "all-negative", "pair-rate", "nearest-neighbour", "rpiseq-rf", "rpiseq-svm",
-                   "ipminer", "xrpi")
 
 
 @dataclass(frozen=True)
