@@ -96,6 +96,9 @@ def benchmark_command(
                       "(test pairs whose RNA and protein clusters are both unseen in training; the others are "
                       "discarded and counted). Default: random and cluster.")] = None,
     folds: Annotated[int, typer.Option(help="Number of CV folds.")] = 5,
+    only_fold: Annotated[list[int] | None, typer.Option("--only-fold", help="Run only this fold (0-based; "
+                         "repeat). Splits a long benchmark across runs or machines into the same --out; the "
+                         "summary averages the folds run (its runs column).")] = None,
     seed: Annotated[list[int] | None, typer.Option("--seed", help="Seed (repeat for mean ± std over seeds; "
                     "seeds the folds and the methods). Default: 0.")] = None,
     cluster_identity: Annotated[float, typer.Option(help="Sequence identity of the RNA / protein clusters "
@@ -122,7 +125,7 @@ def benchmark_command(
     config = BenchmarkConfig(methods=labels, schemes=tuple(scheme or DEFAULT_SCHEMES), folds=folds,
                              seeds=tuple(seed or (0,)), cluster_identity=cluster_identity,
                              cluster_tool=cluster_tool, jobs=jobs, method_params=_parse_method_params(param or []),
-                             method_classes=classes)
+                             method_classes=classes, only_folds=tuple(only_fold or ()))
     config.check()
     sets, cv_inputs = _load_cv_sets(cv_set or [])  # every input is read and checked before the first fit
     results = []

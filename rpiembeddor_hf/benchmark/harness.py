@@ -42,6 +42,9 @@ class BenchmarkConfig:
     #: Row label -> registered method, for labelled variants (``-m onehot=rpiembeddor``); a label that is
     #: not here is the method's own name. ``method_params`` are keyed by label.
     method_classes: Mapping[str, str] = field(default_factory=dict)
+    #: Fold numbers (0-based) to run; empty = all. Splits a long benchmark across runs or machines (each
+    #: resumes into the same folder); the summary's ``runs`` column says how many folds it averages.
+    only_folds: tuple[int, ...] = ()
 
     def method_of(self, label: str) -> str:
         """The registered method behind a row label."""
@@ -70,6 +73,10 @@ class BenchmarkConfig:
             raise InputError("give at least one seed")
         if self.jobs < 1:
             raise InputError("--jobs must be at least 1")
+        outside = [f for f in self.only_folds if not 0 <= f < self.folds]
+        if outside:
+            raise InputError(f"--only-fold {outside[0]} is not a fold of {self.folds} (folds are numbered 0 to "
+                             f"{self.folds - 1})")
         stray = sorted(set(self.method_params) - set(self.methods))
         if stray:
             raise InputError(f"--param names {', '.join(stray)}, which is not a method of this run "
@@ -131,6 +138,8 @@ def cross_validation_jobs(name: str, data: PairData, config: BenchmarkConfig) ->
             folds = cv_folds(scheme, y, clusters, config.folds, seed)
             sizes[f"{scheme}/seed{seed}"] = fold_sizes(scheme, folds, y)
             for fold in folds:
+                if config.only_folds and fold.number not in config.only_folds:
+                    continue
                 if len(fold.test) == 0:
                     log.warning("%s %s seed %d fold %d: every test pair was discarded; fold skipped",
                                 name, scheme, seed, fold.number)

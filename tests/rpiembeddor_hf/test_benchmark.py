@@ -104,6 +104,22 @@ def test_labelled_variants_are_rows_and_changed_parameters_are_refitted(planted_
     assert changed["config"]["method_classes"] == {"small-forest": "rpiseq-rf"}
 
 
+def test_only_fold_runs_the_named_folds_and_a_later_run_completes_them(planted_folder: Path, tmp_path: Path,
+                                                                       capsys) -> None:
+    out = tmp_path / "bench"
+    args = ["benchmark", "--cv-set", str(planted_folder), "--folds", "3", "--scheme", "random", "-o", str(out),
+            "-m", "all-negative"]
+    assert main([*args, "--only-fold", "0", "--only-fold", "2"]) == 0
+    capsys.readouterr()
+    first = json.loads((out / "manifest.json").read_text())
+    assert first["fits"] == {"computed": 2, "reused": 0}
+    assert sorted(p.parent.name for p in (out / "runs").rglob("all-negative.parquet")) == ["fold0", "fold2"]
+    assert main(args) == 0
+    assert json.loads((out / "manifest.json").read_text())["fits"] == {"computed": 1, "reused": 2}
+    assert main([*args, "--only-fold", "3"]) == 2
+    assert "--only-fold 3 is not a fold of 3" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("extra", "message"), [
     (["-m", "rpiseq-rf", "-m", "rpiseq-rf"], "given twice"),
     (["-m", "x=nope"], "unknown method"),
