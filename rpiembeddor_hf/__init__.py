@@ -12,7 +12,8 @@ import importlib
 import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+
+from rpiembeddor_hf.lazy_exports import lazy_getattr
 
 try:
     __version__ = version("rnainteract")
@@ -46,10 +47,7 @@ def register_auto_classes() -> None:
     importlib.import_module("rpiembeddor_hf.predict.pipeline").register()  # "rna-protein-interaction"
 
 
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(_PUBLIC[name]), name)
-    raise AttributeError(f"module 'rpiembeddor_hf' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _PUBLIC)
 
 
 def _started_as_the_command() -> bool:

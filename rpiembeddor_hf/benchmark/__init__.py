@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from rpiembeddor_hf.lazy_exports import lazy_getattr
 
 #: public name -> module that defines it, loaded on first use (PEP 562), so ``rpiembeddor benchmark --help``
 #: (:mod:`.cli`) imports neither scikit-learn nor torch
@@ -29,7 +28,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(_PUBLIC[name]), name)
-    raise AttributeError(f"module 'rpiembeddor_hf.benchmark' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _PUBLIC)

@@ -11,8 +11,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from rpiembeddor_hf.lazy_exports import lazy_getattr
 
 #: public name -> module that defines it, loaded on first use (PEP 562) so that ``rpiembeddor predict --help``
 #: (:mod:`.cli`) imports no torch; importing :mod:`rpiembeddor_hf` registers the pipeline task.
@@ -33,7 +32,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(_PUBLIC[name]), name)
-    raise AttributeError(f"module 'rpiembeddor_hf.predict' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _PUBLIC)

@@ -28,8 +28,7 @@ Output folder of one seed::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from rpiembeddor_hf.lazy_exports import lazy_getattr
 
 #: public name -> module that defines it (loaded on first use, PEP 562: ``rpiembeddor train --help`` reads
 #: the configuration without importing torch or accelerate)
@@ -44,7 +43,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(_PUBLIC[name]), name)
-    raise AttributeError(f"module 'rpiembeddor_hf.training' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _PUBLIC)
